@@ -1,0 +1,232 @@
+"""`bilag demo`: a working Bilag on one machine with nothing but the defaults.
+
+Migrates the SQLite database, starts its own redis-server unless ``REDIS_URL`` is set, seeds a
+demo company with suppliers and sample invoices, then runs the web server and one worker until
+Ctrl-C, stopping everything it started.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import typer
+from sqlmodel import Session, select
+
+from models.db import session_scope
+from models.ingest import ingest_document, stage_bytes
+from models.migrate import upgrade_to_head
+from models.settings import get_settings
+from models.status import Channel
+from models.storage import get_blob_store
+from models.tables import Company, Supplier, SupplierBankAccount
+from models.tenants import create_company, issue_api_key
+from workers.samples import SampleInvoice, SampleLine, render_sample_invoice_pdf
+
+DEMO_ACTOR = "demo"
+DEMO_COMPANY = ("Nordlys Demo AS", "912345688")
+
+
+@dataclass(frozen=True)
+class DemoSupplier:
+    name: str
+    org_number: str
+    account: str
+
+
+DEMO_SUPPLIERS = (
+    DemoSupplier("Fjordlys Elektro AS", "923456783", "15031234562"),
+    DemoSupplier("Kontorhuset Bergen AS", "934567897", "12063344557"),
+    DemoSupplier("Vestland Reinhold AS", "945678909", "15031234570"),
+)
+
+
+def _sample_invoices(buyer: Company) -> list[SampleInvoice]:
+    today = date.today()
+    rate = Decimal("25")
+    lines = {
+        "Fjordlys Elektro AS": (
+            SampleLine("Elektrikertimer", Decimal("6"), Decimal("950.00"), rate),
+            SampleLine("Kabel og materiell", Decimal("1"), Decimal("1480.50"), rate),
+        ),
+        "Kontorhuset Bergen AS": (
+            SampleLine("Kopipapir A4, 5 x 500 ark", Decimal("4"), Decimal("329.00"), rate),
+            SampleLine("Blekkpatroner", Decimal("2"), Decimal("1189.90"), rate),
+        ),
+        "Vestland Reinhold AS": (
+            SampleLine("Renhold kontorlokaler, oktober", Decimal("1"), Decimal("8400.00"), rate),
+        ),
+    }
+    return [
+        SampleInvoice(
+            supplier_name=supplier.name,
+            supplier_org_number=supplier.org_number,
+            buyer_name=buyer.name,
+            buyer_org_number=buyer.org_number,
+            invoice_number=str(20260 + index),
+            invoice_date=today - timedelta(days=3 + index),
+            due_date=today + timedelta(days=11 + index),
+            currency="NOK",
+            lines=lines[supplier.name],
+            layout="right" if index % 2 == 0 else "below",
+        )
+        for index, supplier in enumerate(DEMO_SUPPLIERS)
+    ]
+
+
+def seed_demo() -> tuple[Company, str]:
+    """Create (or reuse) the demo company and suppliers, queue sample invoices, issue a key."""
+    from workers.jobs import enqueue_stage
+
+    store = get_blob_store()
+    with session_scope() as session:
+        company = session.exec(select(Company).where(Company.org_number == DEMO_COMPANY[1])).first()
+        if company is None:
+            company = create_company(
+                session, name=DEMO_COMPANY[0], org_number=DEMO_COMPANY[1], actor=DEMO_ACTOR
+            )
+        _seed_suppliers(session, company)
+        issued = issue_api_key(session, company_id=company.id, name="demo", actor=DEMO_ACTOR)
+    for spec in _sample_invoices(company):
+        pdf = render_sample_invoice_pdf(spec)
+        staged = stage_bytes(store, pdf, f"faktura-{spec.invoice_number}.pdf")
+        with session_scope() as session:
+            result = ingest_document(
+                session,
+                store,
+                company_id=company.id,
+                staged=staged,
+                media_type="application/pdf",
+                channel=Channel.DEMO,
+                actor=DEMO_ACTOR,
+            )
+        if result.created:
+            enqueue_stage(result.document.id, result.document.run)
+    return company, issued.plaintext
+
+
+def _seed_suppliers(session: Session, company: Company) -> None:
+    for demo in DEMO_SUPPLIERS:
+        exists = session.exec(
+            select(Supplier).where(
+                Supplier.company_id == company.id, Supplier.org_number == demo.org_number
+            )
+        ).first()
+        if exists:
+            continue
+        supplier = Supplier(
+            company_id=company.id,
+            name=demo.name,
+            org_number=demo.org_number,
+            vat_number=f"NO{demo.org_number}MVA",
+        )
+        session.add(supplier)
+        session.flush()
+        session.add(
+            SupplierBankAccount(
+                company_id=company.id, supplier_id=supplier.id, account=demo.account
+            )
+        )
+
+
+def _free_port(preferred: int) -> int:
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", preferred)) != 0:
+            return preferred
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_port(
+    port: int, process: subprocess.Popen[bytes], what: str, seconds: float = 20
+) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with status {process.returncode}")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"{what} did not start listening on port {port}")
+
+
+def _start_redis(children: list[subprocess.Popen[bytes]]) -> str:
+    if os.environ.get("REDIS_URL") or os.environ.get("BILAG_REDIS_URL"):
+        return get_settings().redis_url
+    server = shutil.which("redis-server")
+    if server is None:
+        raise RuntimeError("redis-server is not installed; install it or set REDIS_URL")
+    port = _free_port(6390)
+    work_dir = Path(get_settings().storage_root).parent / "redis"
+    work_dir.mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen(
+        [
+            server,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(work_dir),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    children.append(process)
+    _wait_for_port(port, process, "redis-server")
+    return f"redis://127.0.0.1:{port}/0"
+
+
+def run_demo(*, port: int, seed_only: bool) -> None:
+    children: list[subprocess.Popen[bytes]] = []
+    try:
+        redis_url = _start_redis(children)
+        os.environ["BILAG_REDIS_URL"] = redis_url
+        get_settings.cache_clear()
+        upgrade_to_head()
+        company, key = seed_demo()
+        if seed_only:
+            typer.echo(key)
+            return
+        command = [sys.executable, "-m", "api.cli"]
+        web = subprocess.Popen([*command, "serve", "--port", str(port)])
+        children.append(web)
+        children.append(subprocess.Popen([*command, "worker"]))
+        _wait_for_port(port, web, "the web server")
+        typer.echo(
+            f"\nBilag is running: http://127.0.0.1:{port}/  (API docs: http://127.0.0.1:{port}/docs)\n"
+            f"Demo company: {company.name} ({company.org_number})\n"
+            f"Demo API key: {key}\n\n"
+            f'Try: curl -H "Authorization: Bearer {key}" http://127.0.0.1:{port}/api/v1/documents\n'
+            "Ctrl-C stops everything.\n"
+        )
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        raise RuntimeError("a demo process exited unexpectedly")
+    except KeyboardInterrupt:
+        typer.echo("\nstopping")
+    finally:
+        _stop(children)
+
+
+def _stop(children: list[subprocess.Popen[bytes]]) -> None:
+    for child in reversed(children):
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for child in reversed(children):
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()

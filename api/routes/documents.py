@@ -1,0 +1,215 @@
+"""Documents: upload, look up, list, download the original, reprocess."""
+
+import logging
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import FileResponse, JSONResponse
+from redis.exceptions import RedisError
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import ReadKey, SessionDep, SettingsDep, StoreDep, WriteKey
+from api.problems import Problem
+from api.schemas import DocumentList, DocumentOut, DocumentSummary
+from api.upload import stage_upload
+from models.documents import (
+    InvalidCursorError,
+    get_document,
+    list_documents,
+    load_document_detail,
+    restart,
+)
+from models.ingest import IdempotencyConflictError, StagedFile, ingest_document
+from models.sniff import claimed_media_type, is_executable, sniff_media_type
+from models.status import Channel, DocumentStatus
+from models.tables import ApiKey, Document
+from workers.jobs import enqueue_stage
+from workers.readers import reader_for, supported_media_types
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/documents", tags=["documents"])
+
+
+def _actor(key: ApiKey) -> str:
+    return f"api_key:{key.prefix}"
+
+
+def _check_media_type(staged: StagedFile) -> str:
+    """The sniffed type if Bilag can read it; otherwise a 415 that says what the bytes are."""
+    actual = sniff_media_type(staged.head)
+    claimed = claimed_media_type(staged.filename, staged.declared_type)
+    accepted = ", ".join(supported_media_types())
+    if reader_for(actual) is not None:
+        return actual
+    if is_executable(actual):
+        raise Problem(
+            415,
+            "file_type_mismatch",
+            f"The file is an executable program ({actual})"
+            + (f", not {claimed} as its name or Content-Type says" if claimed else "")
+            + f". Accepted types: {accepted}.",
+            detected_type=actual,
+            claimed_type=claimed,
+        )
+    if claimed is not None and reader_for(claimed) is not None:
+        raise Problem(
+            415,
+            "file_type_mismatch",
+            f"The file claims to be {claimed} but its bytes are {actual}. "
+            f"Accepted types: {accepted}.",
+            detected_type=actual,
+            claimed_type=claimed,
+        )
+    raise Problem(
+        415,
+        "unsupported_media_type",
+        f"Bilag cannot read {actual} files. Accepted types: {accepted}.",
+        detected_type=actual,
+        accepted_types=supported_media_types(),
+    )
+
+
+def _enqueue(document: Document) -> None:
+    try:
+        enqueue_stage(document.id, document.run)
+    except RedisError:
+        # The original and its row are safe; `bilag requeue --stalled` picks it up later.
+        log.exception("could not queue document %s; it stays 'received'", document.id)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=DocumentSummary,
+    summary="Upload a document",
+    description=(
+        "Send the file as multipart/form-data (one file field) or as the raw request body with "
+        "its Content-Type (and optionally `Content-Disposition: attachment; filename=...`). The "
+        "original is stored durably before the answer. Sending the same bytes again returns the "
+        "existing document with 200. An `Idempotency-Key` reused for different bytes is a 409."
+    ),
+    responses={
+        200: {"description": "These bytes were already received; the existing document"},
+        400: {"description": "Empty body or malformed multipart"},
+        409: {"description": "Idempotency-Key reused for different content"},
+        413: {"description": "Over the upload size limit"},
+        415: {"description": "A file type Bilag cannot read, or not what it claims to be"},
+    },
+)
+async def upload_document(
+    request: Request,
+    key: WriteKey,
+    session: SessionDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> JSONResponse:
+    staged = await stage_upload(request, store.staging_dir(), settings.max_upload_bytes)
+    try:
+        media_type = _check_media_type(staged)
+        result = await run_in_threadpool(
+            ingest_document,
+            session,
+            store,
+            company_id=key.company_id,
+            staged=staged,
+            media_type=media_type,
+            channel=Channel.API,
+            actor=_actor(key),
+            idempotency_key=idempotency_key,
+        )
+    except IdempotencyConflictError as conflict:
+        raise Problem(
+            409,
+            "idempotency_key_reused",
+            "This Idempotency-Key was already used for a different file; use a new key.",
+            existing_document=str(conflict.existing.id),
+        ) from conflict
+    finally:
+        staged.path.unlink(missing_ok=True)
+    if result.created:
+        await run_in_threadpool(_enqueue, result.document)
+    summary = DocumentSummary.of(result.document)
+    return JSONResponse(
+        summary.model_dump(mode="json"),
+        status_code=201 if result.created else 200,
+        headers={"Location": summary.links["self"]},
+    )
+
+
+def _owned(session: SessionDep, key: ApiKey, document_id: uuid.UUID) -> Document:
+    document = get_document(session, key.company_id, document_id)
+    if document is None:
+        raise Problem(404, "not_found", f"No document {document_id} in your company.")
+    return document
+
+
+@router.get("", response_model=DocumentList, summary="List documents, oldest first")
+def list_company_documents(
+    key: ReadKey,
+    session: SessionDep,
+    status: Annotated[DocumentStatus | None, Query(description="Only this status")] = None,
+    since: Annotated[datetime | None, Query(description="Received at or after (ISO 8601)")] = None,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> DocumentList:
+    if since is not None and since.tzinfo is None:
+        raise Problem(
+            422,
+            "validation_error",
+            "'since' needs a time zone, e.g. 2026-11-21T12:00:00Z.",
+        )
+    try:
+        page = list_documents(
+            session, key.company_id, status=status, since=since, cursor=cursor, limit=limit
+        )
+    except InvalidCursorError as exc:
+        raise Problem(400, "invalid_cursor", str(exc)) from exc
+    return DocumentList(
+        items=[DocumentSummary.of(d) for d in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get("/{document_id}", response_model=DocumentOut, summary="A document with its fields")
+def get_company_document(document_id: uuid.UUID, key: ReadKey, session: SessionDep) -> DocumentOut:
+    document = _owned(session, key, document_id)
+    return DocumentOut.of_detail(load_document_detail(session, document))
+
+
+@router.get(
+    "/{document_id}/original",
+    summary="Download the original bytes exactly as received",
+    response_class=FileResponse,
+)
+def download_original(
+    document_id: uuid.UUID, key: ReadKey, session: SessionDep, store: StoreDep
+) -> FileResponse:
+    document = _owned(session, key, document_id)
+    path = store.path_for(document.sha256)
+    if not path.is_file():
+        log.error("blob %s of document %s is missing", document.sha256, document.id)
+        raise Problem(404, "not_found", "The original file is missing from storage.")
+    return FileResponse(
+        path,
+        media_type=document.media_type,
+        filename=document.filename or f"{document.id}",
+        headers={"ETag": f'"{document.sha256}"'},
+    )
+
+
+@router.post(
+    "/{document_id}/reprocess",
+    status_code=202,
+    response_model=DocumentSummary,
+    summary="Run the whole pipeline again for this document",
+)
+def reprocess_document(
+    document_id: uuid.UUID, key: WriteKey, session: SessionDep
+) -> DocumentSummary:
+    document = _owned(session, key, document_id)
+    restart(session, document, actor=_actor(key), why="reprocess requested over the API")
+    session.commit()
+    _enqueue(document)
+    return DocumentSummary.of(document)

@@ -1,0 +1,38 @@
+"""Document lifecycle states and channels, as stable codes that API clients can switch on."""
+
+from enum import StrEnum
+
+
+class DocumentStatus(StrEnum):
+    """Where a document is in the pipeline. Each processing state names the stage now running."""
+
+    RECEIVED = "received"
+    READING = "reading"
+    READ = "read"
+    EXTRACTING = "extracting"
+    EXTRACTED = "extracted"
+    FAILED = "failed"
+
+
+IN_PROGRESS = frozenset(
+    {
+        DocumentStatus.RECEIVED,
+        DocumentStatus.READING,
+        DocumentStatus.READ,
+        DocumentStatus.EXTRACTING,
+    }
+)
+
+
+class Channel(StrEnum):
+    """How a document reached Bilag."""
+
+    API = "api"
+    UPLOAD = "upload"
+    EMAIL = "email"
+    DEMO = "demo"
+
+
+class DocumentType(StrEnum):
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"

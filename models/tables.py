@@ -1,0 +1,206 @@
+"""The database schema. Every row carries ``company_id``: the company is the tenant.
+
+Tables stay free of behaviour; rules live in plain functions elsewhere in ``models/``.
+Amounts use :class:`ExactDecimal` (never float) and times :class:`UTCDateTime`.
+"""
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.column_types import ExactDecimal, UTCDateTime, utc_now
+from models.status import DocumentStatus
+
+
+def _id() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+def _created() -> Any:
+    return Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+def _company() -> Any:
+    return Field(foreign_key="company.id", index=True, nullable=False)
+
+
+def _money(nullable: bool = True, scale: int = 2) -> Any:
+    return Field(default=None, sa_column=Column(ExactDecimal(18, scale), nullable=nullable))
+
+
+class Company(SQLModel, table=True):
+    id: uuid.UUID = Field(default_factory=_id, primary_key=True)
+    name: str = Field(max_length=200)
+    org_number: str = Field(max_length=20, unique=True, index=True)
+    base_currency: str = Field(default="NOK", max_length=3)
+    created_at: datetime = _created()
+
+
+class ApiKey(SQLModel, table=True):
+    """Only a hash of the secret is stored; ``prefix`` lets people tell keys apart."""
+
+    id: uuid.UUID = Field(default_factory=_id, primary_key=True)
+    company_id: uuid.UUID = _company()
+    name: str = Field(default="", max_length=200)
+    prefix: str = Field(max_length=16, unique=True, index=True)
+    secret_hash: str = Field(max_length=64)
+    scopes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _created()
+    last_used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class User(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("company_id", "email"),)
+
+    id: uuid.UUID = Field(default_factory=_id, primary_key=True)
+    company_id: uuid.UUID = _company()
+    email: str = Field(max_length=254)
+    name: str = Field(default="", max_length=200)
+    role: str = Field(default="clerk", max_length=32)
+    created_at: datetime = _created()
+
+
+class Supplier(SQLModel, table=True):
+    __table_args__ = (Index("ix_supplier_company_org", "company_id", "org_number"),)
+
+    id: uuid.UUID = Field(default_factory=_id, primary_key=True)
+    company_id: uuid.UUID = _company()
+    name: str = Field(max_length=200)
+    org_number: str | None = Field(default=None, max_length=20)
+    vat_number: str | None = Field(default=None, max_length=32)
+    country: str = Field(default="NO", max_length=2)
+    created_at: datetime = _created()
+
+
+class SupplierBankAccount(SQLModel, table=True):
+    """A supplier's known account; a payment to any other account is an exception."""
+
+    __table_args__ = (UniqueConstraint("supplier_id", "account"),)
+
+    id: uuid.UUID = Field(default_factory=_id, primary_key=True)
+    company_id: uuid.UUID = _company()
+    supplier_id: uuid.UUID = Field(foreign_key="supplier.id", index=True)
+    account: str = Field(max_length=40, description="BBAN digits or IBAN, no spaces")
+    kind: str = Field(default="bban", max_length=8)
+    created_at: datetime = _created()
+
+
+class Document(SQLModel, table=True):
+    """A file as received. The original bytes live in the blob store under ``sha256``."""
+
+    __table_args__ = (
+        UniqueConstraint("company_id", "sha256", name="uq_document_company_sha256"),
+        UniqueConstraint("company_id", "idempotency_key", name="uq_document_company_idem"),
+        Index("ix_document_company_received", "company_id", "received_at", "id"),
+        Index("ix_document_company_status", "company_id", "status"),
+    )
+
+    id: uuid.UUID = Field(default_factory=_id, primary_key=True)
+    company_id: uuid.UUID = _company()
+    filename: str | None = Field(default=None, max_length=255)
+    media_type: str = Field(max_length=100)
+    sha256: str = Field(max_length=64)
+    size_bytes: int
+    channel: str = Field(max_length=16)
+    idempotency_key: str | None = Field(default=None, max_length=200)
+    status: str = Field(default=DocumentStatus.RECEIVED, max_length=16)
+    status_reason: str | None = Field(default=None, max_length=64)
+    status_message: str | None = Field(default=None, sa_column=Column(Text))
+    failed_stage: str | None = Field(default=None, max_length=32)
+    run: int = Field(default=1, description="Bumped by each reprocess; part of job ids")
+    page_count: int | None = None
+    received_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class Page(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+
+    id: uuid.UUID = Field(default_factory=_id, primary_key=True)
+    company_id: uuid.UUID = _company()
+    document_id: uuid.UUID = Field(foreign_key="document.id", index=True)
+    number: int
+    width: float
+    height: float
+    source: str = Field(max_length=8)
+    tokens: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class Invoice(SQLModel, table=True):
+    """The invoice a document carries, as currently believed (extracted or corrected)."""
+
+    id: uuid.UUID = Field(default_factory=_id, primary_key=True)
+    company_id: uuid.UUID = _company()
+    document_id: uuid.UUID = Field(foreign_key="document.id", unique=True)
+    supplier_id: uuid.UUID | None = Field(default=None, foreign_key="supplier.id")
+    document_type: str = Field(default="invoice", max_length=16)
+    invoice_number: str | None = Field(default=None, max_length=64)
+    invoice_date: date | None = None
+    due_date: date | None = None
+    currency: str | None = Field(default=None, max_length=3)
+    net_amount: Decimal | None = _money()
+    vat_amount: Decimal | None = _money()
+    total_amount: Decimal | None = _money()
+    amount_due: Decimal | None = _money()
+    supplier_org_number: str | None = Field(default=None, max_length=20)
+    kid: str | None = Field(default=None, max_length=25)
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class InvoiceLine(SQLModel, table=True):
+    """One line; amounts are in the invoice's currency."""
+
+    __table_args__ = (UniqueConstraint("invoice_id", "line_number"),)
+
+    id: uuid.UUID = Field(default_factory=_id, primary_key=True)
+    company_id: uuid.UUID = _company()
+    invoice_id: uuid.UUID = Field(foreign_key="invoice.id", index=True)
+    line_number: int
+    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    item_code: str | None = Field(default=None, max_length=64)
+    quantity: Decimal | None = _money(scale=4)
+    unit: str | None = Field(default=None, max_length=16)
+    unit_price: Decimal | None = _money(scale=4)
+    vat_rate: Decimal | None = _money()
+    amount: Decimal | None = _money()
+
+
+class ExtractedField(SQLModel, table=True):
+    """The current value of one canonical field, where it was found and how sure we are."""
+
+    __table_args__ = (UniqueConstraint("document_id", "name"),)
+
+    id: uuid.UUID = Field(default_factory=_id, primary_key=True)
+    company_id: uuid.UUID = _company()
+    document_id: uuid.UUID = Field(foreign_key="document.id", index=True)
+    name: str = Field(max_length=64)
+    value: str | None = Field(default=None, sa_column=Column(Text))
+    confidence: float
+    page: int | None = None
+    bbox: list[float] | None = Field(default=None, sa_column=Column(JSON))
+    source: str = Field(max_length=8)
+    created_at: datetime = _created()
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only: who changed what, when, from which value to which."""
+
+    __table_args__ = (Index("ix_audit_company_entity", "company_id", "entity_type", "entity_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: uuid.UUID = _company()
+    at: datetime = _created()
+    actor: str = Field(max_length=100)
+    action: str = Field(max_length=64)
+    entity_type: str = Field(max_length=32)
+    entity_id: str = Field(max_length=64)
+    field: str | None = Field(default=None, max_length=64)
+    old_value: Any = Field(default=None, sa_column=Column(JSON))
+    new_value: Any = Field(default=None, sa_column=Column(JSON))
+    detail: str | None = Field(default=None, sa_column=Column(String(500)))

@@ -1,0 +1,108 @@
+"""Builders for test inputs: real PDFs rendered with reportlab, varied one keyword at a time."""
+
+import dataclasses
+import io
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.pdfencrypt import StandardEncryption
+from reportlab.pdfgen.canvas import Canvas
+
+from workers.samples import SampleInvoice, SampleLine, render_sample_invoice_pdf
+
+SUPPLIER_ORG_NUMBER = "923609016"
+BUYER_ORG_NUMBER = "974760673"
+
+_PAGE_HEIGHT = A4[1]
+
+
+def an_invoice(**overrides: Any) -> SampleInvoice:
+    """A Norwegian invoice for NOK 12 500,00; ``total=`` replaces the lines with ones that sum
+    to it, any other keyword replaces that field of :class:`SampleInvoice`."""
+    spec = SampleInvoice(
+        supplier_name="Fjordlys Elektro AS",
+        supplier_org_number=SUPPLIER_ORG_NUMBER,
+        buyer_name="Byggmester Hansen AS",
+        buyer_org_number=BUYER_ORG_NUMBER,
+        invoice_number="10042",
+        invoice_date=date(2026, 11, 3),
+        due_date=date(2026, 11, 17),
+        currency="NOK",
+        lines=(
+            SampleLine("Elektrikertimer", Decimal("8"), Decimal("1000.00"), Decimal("25")),
+            SampleLine("Kabel og materiell", Decimal("1"), Decimal("2000.00"), Decimal("25")),
+        ),
+    )
+    total = overrides.pop("total", None)
+    if total is not None:
+        spec = dataclasses.replace(spec, lines=_lines_totalling(total))
+    return dataclasses.replace(spec, **overrides)
+
+
+def an_invoice_pdf(**overrides: Any) -> bytes:
+    return render_sample_invoice_pdf(an_invoice(**overrides))
+
+
+def _lines_totalling(total: Decimal) -> tuple[SampleLine, ...]:
+    """One line whose amount plus 25 % VAT is exactly ``total``, else one without VAT."""
+    ore = Decimal("0.01")
+    net = (total / Decimal("1.25")).quantize(ore)
+    for price in (net - ore, net, net + ore):
+        if price + (price / 4).quantize(ore, rounding=ROUND_HALF_UP) == total:
+            return (SampleLine("Varer", Decimal("1"), price, Decimal("25")),)
+    return (SampleLine("Varer", Decimal("1"), total, Decimal("0")),)
+
+
+def a_pdf_with_text(*rows: tuple[float, float, str]) -> bytes:
+    """A one-page PDF with each ``(x, y from the top, text)`` drawn in 10 pt Helvetica."""
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, invariant=True)
+    canvas.setFont("Helvetica", 10)
+    for x, y, text in rows:
+        canvas.drawString(x, _PAGE_HEIGHT - y, text)
+    canvas.save()
+    return buffer.getvalue()
+
+
+def a_pdf_with_pages(count: int) -> bytes:
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, invariant=True)
+    for number in range(1, count + 1):
+        canvas.drawString(50, 800, f"Side {number} av {count}")
+        canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def a_pdf_without_text() -> bytes:
+    """What a scan looks like to a text reader: marks on the page, no words."""
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, invariant=True)
+    canvas.rect(50, 50, 400, 600, fill=1)
+    canvas.save()
+    return buffer.getvalue()
+
+
+def a_truncated_pdf() -> bytes:
+    data = an_invoice_pdf()
+    return data[: len(data) // 2]
+
+
+def an_encrypted_pdf() -> bytes:
+    """A PDF that needs the user password "secret" to open."""
+    return _a_pdf_encrypted_with("secret")
+
+
+def a_copy_protected_pdf() -> bytes:
+    """A PDF anyone can open but whose owner forbids copying, as some invoicing systems send."""
+    return _a_pdf_encrypted_with(StandardEncryption("", ownerPassword="owner", canCopy=0))
+
+
+def _a_pdf_encrypted_with(encryption: str | StandardEncryption) -> bytes:
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, encrypt=encryption)
+    canvas.drawString(50, 800, "Fakturanr: 10042")
+    canvas.save()
+    return buffer.getvalue()

@@ -1,0 +1,184 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from models.values import parse_amount, parse_currency, parse_date
+
+
+@pytest.mark.parametrize(
+    ("printed", "expected"),
+    [
+        ("1 234,56", "1234.56"),
+        ("1.234,56", "1234.56"),
+        ("1,234.56", "1234.56"),
+        ("1234.56", "1234.56"),
+        ("1234,56", "1234.56"),
+        ("kr 1 234,56", "1234.56"),
+        ("NOK 1.234,50", "1234.50"),
+        ("12 500,00 NOK", "12500.00"),
+        ("€ 99.5", "99.5"),
+        ("1 234,-", "1234"),
+        ("-1 234,56", "-1234.56"),
+        ("\u22121 234,56", "-1234.56"),
+        ("1 234,56-", "-1234.56"),
+        ("1\u00a0234,56", "1234.56"),
+        ("1\u2009234,56", "1234.56"),
+        ("1\u202f234,56", "1234.56"),
+        ("1.234.567,89", "1234567.89"),
+        ("1,234,567.89", "1234567.89"),
+        ("1234", "1234"),
+        ("0,125", "0.125"),
+        ("923 609 016", "923609016"),
+    ],
+)
+def test_amount_is_read_with_the_digits_it_was_printed_with(printed, expected):
+    # given an amount in one of the formats Nordic and European invoices use
+    # when it is parsed
+    result = parse_amount(printed)
+    # then the value and its number of decimals are kept exactly
+    assert result == Decimal(expected)
+    assert str(result) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "03.11.2026",
+        "2026-11-03",
+        "12 34",
+        "1.234.56",
+        "1,234,56",
+        "-1 234,56-",
+        "1e5",
+        "nan",
+        "inf",
+        "--5",
+        "25 %",
+        "Sum 12",
+        "",
+        "kr",
+    ],
+)
+def test_text_that_is_not_an_amount_gives_none(text):
+    # given a date, broken grouping, a float literal or words
+    # when it is parsed as an amount
+    result = parse_amount(text)
+    # then it is rejected
+    assert result is None
+
+
+@pytest.mark.parametrize(
+    "printed",
+    [
+        "03.11.2026",
+        "3.11.2026",
+        "03.11.26",
+        "2026-11-03",
+        "03/11/2026",
+        "03-11-2026",
+        "3. nov. 2026",
+        "3 nov 2026",
+        "3 november 2026",
+        "3. november 2026",
+        "3. NOVEMBER 2026",
+        "Nov 3, 2026",
+        "November 3rd, 2026",
+        "03.11.2026.",
+    ],
+)
+def test_date_formats_on_nordic_invoices_are_read_day_first(printed):
+    # given 3 November 2026 as some invoicing system prints it
+    # when it is parsed
+    result = parse_date(printed)
+    # then the calendar date is recovered
+    assert result == date(2026, 11, 3)
+
+
+@pytest.mark.parametrize(
+    ("printed", "month"),
+    [
+        ("1 jan 2026", 1),
+        ("1 januari 2026", 1),
+        ("1 feb. 2026", 2),
+        ("1 mar 2026", 3),
+        ("1 mars 2026", 3),
+        ("1 marts 2026", 3),
+        ("1 apr 2026", 4),
+        ("1 mai 2026", 5),
+        ("1 maj 2026", 5),
+        ("May 1, 2026", 5),
+        ("1 jun 2026", 6),
+        ("1 juni 2026", 6),
+        ("1 jul 2026", 7),
+        ("1 juli 2026", 7),
+        ("1 aug 2026", 8),
+        ("1 augusti 2026", 8),
+        ("1 sep 2026", 9),
+        ("1 sept. 2026", 9),
+        ("1 okt 2026", 10),
+        ("Oct 1, 2026", 10),
+        ("1 des. 2026", 12),
+        ("1 dec 2026", 12),
+        ("1 desember 2026", 12),
+    ],
+)
+def test_month_names_are_understood_in_four_languages(printed, month):
+    # given a date with a Norwegian, Swedish, Danish or English month name or abbreviation
+    # when it is parsed
+    result = parse_date(printed)
+    # then the month is the one meant
+    assert result == date(2026, month, 1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["31.02.2026", "29.02.2026", "2026-13-01", "32.01.2026", "1 foo 2026", "10042", "1 234,56", ""],
+)
+def test_impossible_or_non_dates_give_none(text):
+    # given an impossible calendar date or something that is not a date
+    # when it is parsed
+    result = parse_date(text)
+    # then nothing is guessed
+    assert result is None
+
+
+def test_two_digit_years_are_this_century():
+    # given a date printed with a two-digit year
+    # when it is parsed
+    result = parse_date("29.02.28")
+    # then the year is 20xx (and 2028 is a leap year)
+    assert result == date(2028, 2, 29)
+
+
+@pytest.mark.parametrize(
+    ("printed", "expected"),
+    [
+        ("NOK", "NOK"),
+        ("SEK", "SEK"),
+        ("DKK", "DKK"),
+        ("EUR", "EUR"),
+        ("USD", "USD"),
+        ("GBP", "GBP"),
+        ("EUR:", "EUR"),
+        ("€", "EUR"),
+        ("Euro", "EUR"),
+        ("$", "USD"),
+        ("£", "GBP"),
+    ],
+)
+def test_currency_codes_and_symbols_give_iso_codes(printed, expected):
+    # given a currency code or symbol
+    # when it is parsed
+    result = parse_currency(printed)
+    # then its ISO 4217 code is returned
+    assert result == expected
+
+
+@pytest.mark.parametrize("text", ["kr", "Kr.", "nok", "XYZ", "MVA", ""])
+def test_ambiguous_or_unknown_currency_marks_give_none(text):
+    # given "kr" (NOK, SEK or DKK), the Norwegian word "nok", or an unknown code
+    # when it is parsed
+    result = parse_currency(text)
+    # then the caller is left to fall back to the company currency
+    assert result is None

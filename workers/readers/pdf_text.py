@@ -1,0 +1,103 @@
+"""Words and their positions from the text layer of a PDF.
+
+pypdfium2 (C, fast) answers "how many pages, and can it be opened at all" before pdfplumber
+(pure Python, slower) spends time on the words, so an oversized or locked upload fails in
+milliseconds. Every way a PDF can be broken becomes a :class:`PermanentError` with a stable code,
+because retrying the same bytes never helps.
+"""
+
+import io
+from typing import Any
+
+import pdfplumber
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_raw
+from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfplumber.utils.exceptions import PdfminerException
+
+from models.errors import PermanentError
+from models.tokens import Box, PageTokens, Token, TokenSource
+
+_PDFIUM_LOCKED = {pdfium_raw.FPDF_ERR_PASSWORD, pdfium_raw.FPDF_ERR_SECURITY}
+
+
+def count_pdf_pages(data: bytes) -> int:
+    """The page count, raising ``unreadable_pdf`` or ``encrypted_pdf`` if it cannot be opened."""
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as error:
+        if getattr(error, "err_code", None) in _PDFIUM_LOCKED:
+            raise _encrypted() from error
+        raise _unreadable(str(error)) from error
+    try:
+        return len(document)
+    finally:
+        document.close()
+
+
+def read_pdf_text(data: bytes, max_pages: int) -> list[PageTokens]:
+    """One :class:`PageTokens` per page, words in reading order, boxes in points from top-left."""
+    page_count = count_pdf_pages(data)
+    if page_count > max_pages:
+        raise PermanentError(
+            "too_many_pages", f"The PDF has {page_count} pages; the limit is {max_pages}."
+        )
+    pages = [
+        PageTokens(
+            number=number,
+            width=width,
+            height=height,
+            source=TokenSource.TEXT,
+            tokens=[_token(word, number) for word in words],
+        )
+        for number, (width, height, words) in enumerate(_extract_words(data), start=1)
+    ]
+    if not any(page.tokens for page in pages):
+        raise PermanentError(
+            "no_text_layer",
+            "The PDF has no text layer; it looks scanned, and OCR of scanned PDFs is not "
+            "available yet.",
+        )
+    return pages
+
+
+def _extract_words(data: bytes) -> list[tuple[float, float, list[dict[str, Any]]]]:
+    """Each page's size and pdfplumber words; the only code that lets pdfminer touch the bytes.
+
+    pdfminer reports malformed input through a zoo of exception types (its own PSEOF and
+    PDFSyntaxError, but also KeyError, TypeError, AssertionError, ... from deep in the parser),
+    so anything it raises here means the file is unreadable.
+    """
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            result = []
+            for page in pdf.pages:
+                words = page.extract_words(keep_blank_chars=False, use_text_flow=False)
+                result.append((float(page.width), float(page.height), words))
+                page.close()
+            return result
+    except PdfminerException as error:
+        cause = error.args[0] if error.args else error
+        if isinstance(cause, PDFPasswordIncorrect | PDFEncryptionError):
+            raise _encrypted() from error
+        raise _unreadable(repr(cause)) from error
+    except Exception as error:
+        raise _unreadable(repr(error)) from error
+
+
+def _token(word: dict[str, Any], page: int) -> Token:
+    return Token(
+        text=word["text"],
+        box=Box(float(word["x0"]), float(word["top"]), float(word["x1"]), float(word["bottom"])),
+        page=page,
+    )
+
+
+def _encrypted() -> PermanentError:
+    return PermanentError(
+        "encrypted_pdf", "The PDF is password-protected; send an unprotected copy."
+    )
+
+
+def _unreadable(detail: str) -> PermanentError:
+    return PermanentError("unreadable_pdf", f"The PDF is damaged or not a PDF ({detail}).")
