@@ -69,6 +69,13 @@ async def stage_upload(request: Request, staging: Path, limit: int) -> StagedFil
             max_bytes=limit,
         )
     content_type = request.headers.get("content-type", "")
+    if content_type.lower().startswith("application/x-www-form-urlencoded"):
+        raise Problem(
+            415,
+            "unsupported_media_type",
+            "A form-encoded body cannot carry a file; send multipart/form-data with a file "
+            "field, or the raw bytes with their own Content-Type.",
+        )
     sink = _Sink(staging, limit)
     try:
         if content_type.lower().startswith("multipart/form-data"):

@@ -66,11 +66,15 @@ def a_pdf_with_text(*rows: tuple[float, float, str]) -> bytes:
     return buffer.getvalue()
 
 
-def a_pdf_with_pages(count: int) -> bytes:
+def a_pdf_with_pages(count: int, lines_per_page: int = 0) -> bytes:
+    """``count`` pages, each headed "Side n av count" and followed by ``lines_per_page`` lines of
+    words: a dense document is what makes reading slow."""
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, invariant=True)
     for number in range(1, count + 1):
         canvas.drawString(50, 800, f"Side {number} av {count}")
+        for line in range(lines_per_page):
+            canvas.drawString(50, 780 - line * 12, f"Linje {line} med tekst som tar tid {number}")
         canvas.showPage()
     canvas.save()
     return buffer.getvalue()

@@ -7,12 +7,16 @@ because retrying the same bytes never helps.
 """
 
 import io
+import struct
+import zlib
 from typing import Any
 
 import pdfplumber
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.pdfparser import PDFException
+from pdfminer.psexceptions import PSException
 from pdfplumber.utils.exceptions import PdfminerException
 
 from models.errors import PermanentError
@@ -61,12 +65,29 @@ def read_pdf_text(data: bytes, max_pages: int) -> list[PageTokens]:
     return pages
 
 
+_MALFORMED_INPUT = (
+    PDFException,
+    PSException,
+    ValueError,
+    KeyError,
+    TypeError,
+    IndexError,
+    AssertionError,
+    AttributeError,
+    RecursionError,
+    struct.error,
+    zlib.error,
+)
+
+
 def _extract_words(data: bytes) -> list[tuple[float, float, list[dict[str, Any]]]]:
     """Each page's size and pdfplumber words; the only code that lets pdfminer touch the bytes.
 
     pdfminer reports malformed input through a zoo of exception types (its own PSEOF and
     PDFSyntaxError, but also KeyError, TypeError, AssertionError, ... from deep in the parser),
-    so anything it raises here means the file is unreadable.
+    so those mean the file is unreadable. The list stays explicit: a job timeout, a memory
+    error or a lost connection raised while reading is not the file's fault and must not be
+    reported as a damaged PDF.
     """
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
@@ -81,7 +102,7 @@ def _extract_words(data: bytes) -> list[tuple[float, float, list[dict[str, Any]]
         if isinstance(cause, PDFPasswordIncorrect | PDFEncryptionError):
             raise _encrypted() from error
         raise _unreadable(repr(cause)) from error
-    except Exception as error:
+    except _MALFORMED_INPUT as error:
         raise _unreadable(repr(error)) from error
 
 

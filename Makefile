@@ -1,0 +1,40 @@
+# Bilag: `make demo` runs the service on local defaults; `make test` runs every test.
+# Both install what the machine lacks (system packages when run as root, then a .venv).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: demo test bench lint format system-deps services setup
+
+setup: system-deps $(INSTALLED)
+
+system-deps:
+	@scripts/install-system-deps.sh
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(INSTALLED)
+
+services:
+	@scripts/ensure-services.sh
+
+demo: setup
+	$(BIN)/bilag demo
+
+test: setup services
+	$(BIN)/pytest
+
+bench: setup services
+	$(BIN)/python scripts/bench.py
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .

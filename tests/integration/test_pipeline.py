@@ -1,0 +1,152 @@
+"""The pipeline on real Redis + RQ: retries, visible failures, timeouts, re-runs."""
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from rq import Queue
+from rq.registry import FailedJobRegistry
+
+from models.storage import get_blob_store
+from tests.builders import a_pdf_with_pages, an_invoice_pdf
+from workers.queue import get_queue
+
+pytestmark = pytest.mark.integration
+
+
+def upload(client, tenant, data: bytes) -> dict:
+    response = client.post(
+        "/api/v1/documents",
+        files={"file": ("f.pdf", data, "application/pdf")},
+        headers=tenant.headers,
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def status_of(client, tenant, document: dict) -> dict:
+    return client.get(document["links"]["self"], headers=tenant.headers).json()["status"]
+
+
+def bilag(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ.copy(),
+        check=False,
+    )
+
+
+def test_a_transient_error_is_retried_then_fails_visibly_and_can_be_rerun(
+    client, tenant, drain, configure
+):
+    configure(job_retries=2)
+    pdf = an_invoice_pdf(invoice_number="T-1")
+    document = upload(client, tenant, pdf)
+    blob = get_blob_store().path_for(document["sha256"])
+    hidden = blob.with_suffix(".away")
+    blob.rename(hidden)  # storage briefly unavailable: every attempt fails with an OSError
+
+    drain()
+
+    status = status_of(client, tenant, document)
+    assert status["code"] == "failed"
+    assert status["reason"] == "internal_error"
+    assert "BlobMissingError" in status["message"]
+    assert status["failed_stage"] == "receive"
+    failed_jobs = FailedJobRegistry(queue=get_queue()).get_job_ids()
+    assert failed_jobs == [f"bilag-{document['id']}-r1-receive"]
+
+    hidden.rename(blob)
+    result = bilag("requeue", "--failed", "--company", tenant.org_number)
+    assert result.returncode == 0, result.stderr
+    assert "requeued 1 failed document" in result.stdout
+    drain()
+    assert status_of(client, tenant, document)["code"] == "extracted"
+
+
+def test_a_stage_that_runs_past_its_time_limit_fails_as_timeout(client, tenant, drain, configure):
+    configure(read_timeout_seconds=1, job_retries=0, max_pdf_pages=2000)
+    document = upload(client, tenant, a_pdf_with_pages(300, lines_per_page=60))
+    drain()
+    status = status_of(client, tenant, document)
+    assert (status["code"], status["reason"], status["failed_stage"]) == (
+        "failed",
+        "timeout",
+        "read",
+    )
+
+
+def test_the_forking_worker_command_processes_documents(client, tenant):
+    document = upload(client, tenant, an_invoice_pdf(invoice_number="F-1"))
+    result = bilag("worker", "--burst")
+    assert result.returncode == 0, result.stderr
+    detail = client.get(document["links"]["self"], headers=tenant.headers).json()
+    assert detail["status"]["code"] == "extracted"
+    assert detail["fields"]["invoice_number"]["value"] == "F-1"
+
+
+def test_a_document_stranded_by_a_lost_queue_is_requeued(client, tenant, drain):
+    document = upload(client, tenant, an_invoice_pdf(invoice_number="S-1"))
+    Queue(connection=get_queue().connection).connection.flushdb()  # Redis restarted, empty
+
+    drain()
+    assert status_of(client, tenant, document)["code"] == "received"
+
+    from workers.jobs import requeue_stalled
+
+    assert requeue_stalled(timedelta(minutes=10), tenant.company_id) == 0  # too recent
+    assert requeue_stalled(timedelta(0), tenant.company_id) == 1
+    drain()
+    assert status_of(client, tenant, document)["code"] == "extracted"
+
+
+def test_a_superseded_run_does_not_overwrite_the_new_one(client, tenant, drain):
+    document = upload(client, tenant, an_invoice_pdf(invoice_number="R-1"))
+    client.post(document["links"]["reprocess"], headers=tenant.headers)
+    drain()
+    queue = get_queue()
+    results = {
+        job_id: queue.fetch_job(job_id).return_value()
+        for job_id in (
+            f"bilag-{document['id']}-r1-receive",
+            f"bilag-{document['id']}-r2-extract",
+        )
+    }
+    assert results == {
+        f"bilag-{document['id']}-r1-receive": "skipped: superseded, failed or deleted",
+        f"bilag-{document['id']}-r2-extract": "ok",
+    }
+    assert status_of(client, tenant, document)["code"] == "extracted"
+
+
+def test_documents_are_listed_in_pages_by_status_and_time(client, tenant, drain):
+    ids = [upload(client, tenant, an_invoice_pdf(invoice_number=f"L-{n}"))["id"] for n in range(5)]
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = client.get("/api/v1/documents", params=params, headers=tenant.headers).json()
+        seen += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == ids
+
+    drain()
+    extracted = client.get(
+        "/api/v1/documents", params={"status": "extracted"}, headers=tenant.headers
+    ).json()
+    assert len(extracted["items"]) == 5
+    third = client.get(f"/api/v1/documents/{ids[2]}", headers=tenant.headers).json()
+    later = client.get(
+        "/api/v1/documents", params={"since": third["received_at"]}, headers=tenant.headers
+    ).json()
+    assert [item["id"] for item in later["items"]] == ids[2:]
+
+
+def test_health_reports_database_and_redis(client):
+    assert client.get("/healthz").json() == {"status": "ok", "database": "ok", "redis": "ok"}
