@@ -183,14 +183,20 @@ def _start_redis(children: list[subprocess.Popen[bytes]]) -> str:
             str(work_dir),
         ],
         stdout=subprocess.DEVNULL,
+        start_new_session=True,
     )
     children.append(process)
     _wait_for_port(port, process, "redis-server")
     return f"redis://127.0.0.1:{port}/0"
 
 
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run_demo(*, port: int, seed_only: bool) -> None:
     children: list[subprocess.Popen[bytes]] = []
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the demo like Ctrl-C does
     try:
         redis_url = _start_redis(children)
         os.environ["BILAG_REDIS_URL"] = redis_url
@@ -201,9 +207,9 @@ def run_demo(*, port: int, seed_only: bool) -> None:
             typer.echo(key)
             return
         command = [sys.executable, "-m", "api.cli"]
-        web = subprocess.Popen([*command, "serve", "--port", str(port)])
+        web = subprocess.Popen([*command, "serve", "--port", str(port)], start_new_session=True)
         children.append(web)
-        children.append(subprocess.Popen([*command, "worker"]))
+        children.append(subprocess.Popen([*command, "worker"], start_new_session=True))
         _wait_for_port(port, web, "the web server")
         typer.echo(
             f"\nBilag is running: http://127.0.0.1:{port}/  (API docs: http://127.0.0.1:{port}/docs)\n"
@@ -222,11 +228,16 @@ def run_demo(*, port: int, seed_only: bool) -> None:
 
 
 def _stop(children: list[subprocess.Popen[bytes]]) -> None:
+    """Stop in reverse start order, each fully, so the worker finishes before Redis goes.
+
+    Children run in sessions of their own, so Ctrl-C reaches only this process and the
+    shutdown order stays ours rather than the terminal's.
+    """
     for child in reversed(children):
         if child.poll() is None:
             child.send_signal(signal.SIGTERM)
-    for child in reversed(children):
         try:
-            child.wait(timeout=10)
+            child.wait(timeout=15)
         except subprocess.TimeoutExpired:
             child.kill()
+            child.wait()
