@@ -1,8 +1,10 @@
 """The pipeline on real Redis + RQ: retries, visible failures, timeouts, re-runs."""
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from datetime import timedelta
 
 import pytest
@@ -150,3 +152,38 @@ def test_documents_are_listed_in_pages_by_status_and_time(client, tenant, drain)
 
 def test_health_reports_database_and_redis(client):
     assert client.get("/healthz").json() == {"status": "ok", "database": "ok", "redis": "ok"}
+
+
+def _children_of(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as handle:
+        return [int(child) for child in handle.read().split()]
+
+
+def test_a_job_whose_process_dies_fails_as_worker_crashed(client, tenant, configure):
+    configure(job_retries=0, read_timeout_seconds=120, max_pdf_pages=2000)
+    document = upload(client, tenant, a_pdf_with_pages(300, lines_per_page=60))
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from workers.worker import build_worker; build_worker(fork=True).work(burst=True)",
+        ],
+        env=os.environ.copy(),
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while status_of(client, tenant, document)["code"] != "reading":
+            assert time.monotonic() < deadline, "the read stage never started"
+            time.sleep(0.05)
+        horses = _children_of(worker.pid)
+        assert len(horses) == 1
+        os.kill(horses[0], signal.SIGKILL)  # what the kernel's OOM killer does
+        worker.wait(timeout=60)
+    finally:
+        worker.kill()
+    status = status_of(client, tenant, document)
+    assert (status["code"], status["reason"], status["failed_stage"]) == (
+        "failed",
+        "worker_crashed",
+        "read",
+    )

@@ -20,7 +20,10 @@ def sqlite_engine(tmp_path):
 
 def a_document(company: Company) -> Document:
     return Document(
-        company_id=company.id, media_type="application/pdf", sha256="a" * 64, size_bytes=1,
+        company_id=company.id,
+        media_type="application/pdf",
+        sha256="a" * 64,
+        size_bytes=1,
         channel="api",
     )
 
@@ -32,9 +35,7 @@ def test_amounts_survive_sqlite_exactly_and_are_not_stored_as_floats(sqlite_engi
         document = a_document(company)
         session.add_all([company, document])
         session.flush()
-        session.add(
-            Invoice(company_id=company.id, document_id=document.id, total_amount=amount)
-        )
+        session.add(Invoice(company_id=company.id, document_id=document.id, total_amount=amount))
         session.commit()
         stored = session.exec(text("SELECT typeof(total_amount) FROM invoice")).one()
         invoice = session.exec(select(Invoice)).one()
