@@ -62,7 +62,9 @@ def serve(
 @app.command()
 def worker(
     burst: Annotated[bool, typer.Option(help="Stop when the queue is empty")] = False,
-    fork: Annotated[bool, typer.Option(help="Run each job in a child process")] = True,
+    fork: Annotated[
+        bool, typer.Option(help="Run each job in a child process (isolation, slower)")
+    ] = False,
     name: str | None = None,
 ) -> None:
     """Run a pipeline worker."""

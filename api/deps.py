@@ -4,7 +4,7 @@ The API key decides the company; routes receive it as ``CurrentKey`` and scope e
 ``key.company_id``. Scope checks live here, not in each route.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -23,9 +23,19 @@ def _session() -> Iterator[Session]:
         yield session
 
 
+async def _settings() -> Settings:
+    return get_settings()
+
+
+async def _store() -> FileBlobStore:
+    return get_blob_store()
+
+
+# Dependencies that do no I/O are async so FastAPI does not hand each one to the thread pool;
+# on a busy server those hand-offs cost more than the work.
 SessionDep = Annotated[Session, Depends(_session)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-StoreDep = Annotated[FileBlobStore, Depends(get_blob_store)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+StoreDep = Annotated[FileBlobStore, Depends(_store)]
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="bilag"'}
 
@@ -54,8 +64,8 @@ def _current_key(request: Request, session: SessionDep) -> ApiKey:
 CurrentKey = Annotated[ApiKey, Depends(_current_key)]
 
 
-def require_scope(scope: str) -> Callable[[ApiKey], ApiKey]:
-    def _check(key: CurrentKey) -> ApiKey:
+def require_scope(scope: str) -> Callable[[ApiKey], Awaitable[ApiKey]]:
+    async def _check(key: CurrentKey) -> ApiKey:
         if scope not in key.scopes:
             raise Problem(403, "forbidden", f"This API key does not have the '{scope}' scope.")
         return key

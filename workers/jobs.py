@@ -12,7 +12,7 @@ from typing import Any
 
 from redis import Redis
 from rq import Callback, Queue, Retry
-from rq.exceptions import DuplicateJobError
+from rq.exceptions import AbandonedJobError, DuplicateJobError
 from rq.job import Job
 from rq.timeouts import JobTimeoutException
 from sqlmodel import col, select
@@ -128,6 +128,8 @@ def on_stage_failure(
     document_id, run, stage_name = job.args
     if isinstance(exc_value, JobTimeoutException):
         code, message = "timeout", f"The {stage_name} stage ran past its time limit."
+    elif isinstance(exc_value, AbandonedJobError):
+        code, message = "worker_crashed", f"The worker died while running the {stage_name} stage."
     else:
         name = exc_type.__name__ if exc_type else "Error"
         code, message = "internal_error", f"{name}: {exc_value}"

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 from redis.exceptions import RedisError
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import ReadKey, SessionDep, SettingsDep, StoreDep, WriteKey
@@ -21,9 +22,10 @@ from models.documents import (
     load_document_detail,
     restart,
 )
-from models.ingest import IdempotencyConflictError, StagedFile, ingest_document
+from models.ingest import IdempotencyConflictError, IngestResult, StagedFile, ingest_document
 from models.sniff import claimed_media_type, is_executable, sniff_media_type
 from models.status import Channel, DocumentStatus
+from models.storage import FileBlobStore
 from models.tables import ApiKey, Document
 from workers.jobs import enqueue_stage
 from workers.readers import reader_for, supported_media_types
@@ -79,6 +81,30 @@ def _enqueue(document: Document) -> None:
         log.exception("could not queue document %s; it stays 'received'", document.id)
 
 
+def _ingest_and_enqueue(
+    session: Session,
+    store: FileBlobStore,
+    key: ApiKey,
+    staged: StagedFile,
+    media_type: str,
+    idempotency_key: str | None,
+) -> IngestResult:
+    """The blocking part of an upload, in one thread-pool hand-off: store, record, queue."""
+    result = ingest_document(
+        session,
+        store,
+        company_id=key.company_id,
+        staged=staged,
+        media_type=media_type,
+        channel=Channel.API,
+        actor=_actor(key),
+        idempotency_key=idempotency_key,
+    )
+    if result.created:
+        _enqueue(result.document)
+    return result
+
+
 @router.post(
     "",
     status_code=201,
@@ -110,15 +136,7 @@ async def upload_document(
     try:
         media_type = _check_media_type(staged)
         result = await run_in_threadpool(
-            ingest_document,
-            session,
-            store,
-            company_id=key.company_id,
-            staged=staged,
-            media_type=media_type,
-            channel=Channel.API,
-            actor=_actor(key),
-            idempotency_key=idempotency_key,
+            _ingest_and_enqueue, session, store, key, staged, media_type, idempotency_key
         )
     except IdempotencyConflictError as conflict:
         raise Problem(
@@ -129,8 +147,6 @@ async def upload_document(
         ) from conflict
     finally:
         staged.path.unlink(missing_ok=True)
-    if result.created:
-        await run_in_threadpool(_enqueue, result.document)
     summary = DocumentSummary.of(result.document)
     return JSONResponse(
         summary.model_dump(mode="json"),

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from rq import Queue
-from rq.registry import FailedJobRegistry
+from rq.registry import FailedJobRegistry, StartedJobRegistry
 
 from models.storage import get_blob_store
 from tests.builders import a_pdf_with_pages, an_invoice_pdf
@@ -83,9 +83,10 @@ def test_a_stage_that_runs_past_its_time_limit_fails_as_timeout(client, tenant, 
     )
 
 
-def test_the_forking_worker_command_processes_documents(client, tenant):
+@pytest.mark.parametrize("mode", [[], ["--fork"]], ids=["in-process", "forking"])
+def test_the_worker_command_processes_documents(client, tenant, mode):
     document = upload(client, tenant, an_invoice_pdf(invoice_number="F-1"))
-    result = bilag("worker", "--burst")
+    result = bilag("worker", "--burst", *mode)
     assert result.returncode == 0, result.stderr
     detail = client.get(document["links"]["self"], headers=tenant.headers).json()
     assert detail["status"]["code"] == "extracted"
@@ -181,6 +182,36 @@ def test_a_job_whose_process_dies_fails_as_worker_crashed(client, tenant, config
         worker.wait(timeout=60)
     finally:
         worker.kill()
+    status = status_of(client, tenant, document)
+    assert (status["code"], status["reason"], status["failed_stage"]) == (
+        "failed",
+        "worker_crashed",
+        "read",
+    )
+
+
+def test_a_job_abandoned_by_a_dead_worker_is_found_and_fails_as_worker_crashed(
+    client, tenant, configure
+):
+    configure(job_retries=0, read_timeout_seconds=120, max_pdf_pages=2000)
+    document = upload(client, tenant, a_pdf_with_pages(300, lines_per_page=60))
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "worker", "--burst"], env=os.environ.copy()
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while status_of(client, tenant, document)["code"] != "reading":
+            assert time.monotonic() < deadline, "the read stage never started"
+            time.sleep(0.05)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=30)
+    finally:
+        worker.kill()
+    assert status_of(client, tenant, document)["code"] == "reading"
+
+    # RQ's maintenance, as a surviving worker runs it, once the job's lease has run out.
+    StartedJobRegistry(queue=get_queue()).cleanup(timestamp=time.time() + 3600)
+
     status = status_of(client, tenant, document)
     assert (status["code"], status["reason"], status["failed_stage"]) == (
         "failed",
