@@ -28,6 +28,7 @@ from models.status import Channel
 from models.storage import get_blob_store
 from models.tables import Company, Supplier, SupplierBankAccount
 from models.tenants import create_company, issue_api_key
+from workers.jobs import enqueue_stage
 from workers.samples import SampleInvoice, SampleLine, render_sample_invoice_pdf
 
 DEMO_ACTOR = "demo"
@@ -83,8 +84,6 @@ def _sample_invoices(buyer: Company) -> list[SampleInvoice]:
 
 def seed_demo() -> tuple[Company, str]:
     """Create (or reuse) the demo company and suppliers, queue sample invoices, issue a key."""
-    from workers.jobs import enqueue_stage
-
     store = get_blob_store()
     with session_scope() as session:
         company = session.exec(select(Company).where(Company.org_number == DEMO_COMPANY[1])).first()

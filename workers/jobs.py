@@ -64,28 +64,18 @@ def enqueue_stage(
         log.debug("stage %s of run %s for %s is already queued", stage.name, run, document_id)
 
 
-def _load_current(document_id: str, run: int) -> Document | None:
-    with session_scope() as session:
-        document = session.get(Document, uuid.UUID(document_id))
-        if document is None or document.run != run or document.status == DocumentStatus.FAILED:
-            return None
-        return document
-
-
 def run_stage(document_id: str, run: int, stage_name: str) -> str:
     """Run one stage for one document; the return value says what happened, for RQ's records."""
     stage = stage_named(stage_name)
-    if _load_current(document_id, run) is None:
-        return "skipped: superseded, failed or deleted"
-    settings = get_settings()
     try:
         with session_scope() as session:
             document = session.get(Document, uuid.UUID(document_id))
-            assert document is not None
+            if document is None or document.run != run or document.status == DocumentStatus.FAILED:
+                return "skipped: superseded, failed or deleted"
             if stage.running is not None and document.status != stage.running:
                 set_status(session, document, stage.running, actor=ACTOR)
                 session.commit()
-            stage.run(StageContext(session, document, get_blob_store(), settings))
+            stage.run(StageContext(session, document, get_blob_store(), get_settings()))
             if stage.done is not None:
                 set_status(session, document, stage.done, actor=ACTOR)
     except PermanentError as error:

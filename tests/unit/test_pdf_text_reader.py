@@ -137,3 +137,26 @@ def test_non_breaking_spaces_separate_words_like_spaces():
     # then the groups of the total are separate tokens, as with ordinary spaces
     total_at = texts.index("NOK")
     assert texts[total_at : total_at + 3] == ["NOK", "12", "500,00"]
+
+
+def test_a_time_limit_hit_while_pdfminer_parses_is_not_called_a_damaged_pdf():
+    """pdfplumber wraps what pdfminer raises; a job timeout must come out as itself."""
+    from pdfplumber.utils.exceptions import PdfminerException
+    from rq.timeouts import JobTimeoutException
+
+    from workers.readers.pdf_text import _interruption_inside
+
+    timeout = JobTimeoutException("Task exceeded maximum timeout value (1 seconds)")
+    wrapped = PdfminerException(timeout)
+    try:
+        try:
+            raise timeout
+        except JobTimeoutException:
+            raise KeyError("/Root") from None
+    except KeyError as raised_while_handling:
+        chained = raised_while_handling
+    chained.__context__ = timeout
+
+    assert _interruption_inside(wrapped) is timeout
+    assert _interruption_inside(chained) is timeout
+    assert _interruption_inside(PdfminerException(KeyError("/Root"))) is None

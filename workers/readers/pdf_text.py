@@ -18,6 +18,7 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFException
 from pdfminer.psexceptions import PSException
 from pdfplumber.utils.exceptions import PdfminerException
+from rq.timeouts import JobTimeoutException
 
 from models.errors import PermanentError
 from models.tokens import Box, PageTokens, Token, TokenSource
@@ -80,6 +81,10 @@ _MALFORMED_INPUT = (
 )
 
 
+# Raised into the reader from outside (RQ's time limit, the allocator), never by the file.
+_INTERRUPTIONS = (JobTimeoutException, MemoryError)
+
+
 def _extract_words(data: bytes) -> list[tuple[float, float, list[dict[str, Any]]]]:
     """Each page's size and pdfplumber words; the only code that lets pdfminer touch the bytes.
 
@@ -97,13 +102,38 @@ def _extract_words(data: bytes) -> list[tuple[float, float, list[dict[str, Any]]
                 result.append((float(page.width), float(page.height), words))
                 page.close()
             return result
-    except PdfminerException as error:
-        cause = error.args[0] if error.args else error
+    except (PdfminerException, *_MALFORMED_INPUT) as error:
+        interruption = _interruption_inside(error)
+        if interruption is not None:
+            raise interruption from error
+        cause = error.args[0] if isinstance(error, PdfminerException) and error.args else error
         if isinstance(cause, PDFPasswordIncorrect | PDFEncryptionError):
             raise _encrypted() from error
         raise _unreadable(repr(cause)) from error
-    except _MALFORMED_INPUT as error:
-        raise _unreadable(repr(error)) from error
+
+
+def _interruption_inside(error: BaseException) -> BaseException | None:
+    """An exception that is not about the file, hidden in one that looks as if it were.
+
+    pdfplumber wraps whatever pdfminer raises in PdfminerException, and pdfminer sometimes
+    raises its own error while handling another; a job timeout that fires mid-parse can come
+    out dressed as either. Follow the wrapping and the exception chain to find it.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, _INTERRUPTIONS) or not isinstance(current, Exception):
+            return current
+        wrapped = (
+            current.args[0] if isinstance(current, PdfminerException) and current.args else None
+        )
+        current = (
+            (wrapped if isinstance(wrapped, BaseException) else None)
+            or current.__cause__
+            or current.__context__
+        )
+    return None
 
 
 def _token(word: dict[str, Any], page: int) -> Token:
