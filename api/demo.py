@@ -21,6 +21,7 @@ import typer
 from sqlmodel import Session, select
 
 from models.db import session_scope
+from models.identifiers import vat_number_for
 from models.ingest import ingest_document, stage_bytes
 from models.migrate import upgrade_to_head
 from models.settings import get_settings
@@ -124,7 +125,7 @@ def _seed_suppliers(session: Session, company: Company) -> None:
             company_id=company.id,
             name=demo.name,
             org_number=demo.org_number,
-            vat_number=f"NO{demo.org_number}MVA",
+            vat_number=vat_number_for(demo.org_number),
         )
         session.add(supplier)
         session.flush()

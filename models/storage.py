@@ -5,19 +5,13 @@ checked against its name at any time. Writes go to a temporary file in the targe
 fsynced, then renamed into place: a crash never leaves a half-written blob under a real name.
 """
 
-import hashlib
 import os
-import tempfile
 from pathlib import Path
 from typing import BinaryIO, Protocol
-
-_CHUNK = 1024 * 1024
 
 
 class BlobStore(Protocol):
     def put_file(self, source: Path, sha256: str) -> None: ...
-
-    def put_bytes(self, data: bytes) -> str: ...
 
     def read(self, sha256: str) -> bytes: ...
 
@@ -30,14 +24,6 @@ class BlobStore(Protocol):
 
 class BlobMissingError(FileNotFoundError):
     """The blob a row points at is not in the store: storage was lost or misconfigured."""
-
-
-def sha256_of_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 class FileBlobStore:
@@ -71,17 +57,6 @@ class FileBlobStore:
             os.fsync(handle.fileno())
         os.replace(source, target)
         _fsync_dir(target.parent)
-
-    def put_bytes(self, data: bytes) -> str:
-        sha256 = hashlib.sha256(data).hexdigest()
-        if self.exists(sha256):
-            return sha256
-        staging = self.staging_dir()
-        fd, name = tempfile.mkstemp(dir=staging, suffix=".part")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        self.put_file(Path(name), sha256)
-        return sha256
 
     def read(self, sha256: str) -> bytes:
         with self.open(sha256) as handle:

@@ -13,7 +13,7 @@ from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.column_types import ExactDecimal, UTCDateTime, utc_now
-from models.status import DocumentStatus
+from models.status import DocumentStatus, DocumentType
 
 
 def _id() -> uuid.UUID:
@@ -138,7 +138,7 @@ class Invoice(SQLModel, table=True):
     company_id: uuid.UUID = _company()
     document_id: uuid.UUID = Field(foreign_key="document.id", unique=True)
     supplier_id: uuid.UUID | None = Field(default=None, foreign_key="supplier.id")
-    document_type: str = Field(default="invoice", max_length=16)
+    document_type: str = Field(default=DocumentType.INVOICE, max_length=16)
     invoice_number: str | None = Field(default=None, max_length=64)
     invoice_date: date | None = None
     due_date: date | None = None

@@ -2,14 +2,21 @@ import hashlib
 
 import pytest
 
+from models.ingest import stage_bytes
 from models.storage import BlobMissingError, FileBlobStore
+
+
+def put(store: FileBlobStore, data: bytes) -> str:
+    staged = stage_bytes(store, data, filename=None)
+    store.put_file(staged.path, staged.sha256)
+    return staged.sha256
 
 
 def test_bytes_are_stored_under_their_sha256_and_read_back(tmp_path):
     store = FileBlobStore(tmp_path)
     data = b"%PDF-1.7 original bytes"
 
-    digest = store.put_bytes(data)
+    digest = put(store, data)
 
     assert digest == hashlib.sha256(data).hexdigest()
     assert store.path_for(digest) == tmp_path / digest[:2] / digest[2:4] / digest
@@ -18,7 +25,7 @@ def test_bytes_are_stored_under_their_sha256_and_read_back(tmp_path):
 
 def test_storing_the_same_bytes_twice_keeps_one_blob(tmp_path):
     store = FileBlobStore(tmp_path)
-    first, second = store.put_bytes(b"same"), store.put_bytes(b"same")
+    first, second = put(store, b"same"), put(store, b"same")
     assert first == second
     blobs = [p for p in tmp_path.rglob("*") if p.is_file() and "staging" not in p.parts]
     assert len(blobs) == 1
