@@ -39,7 +39,7 @@ def _reader(document: Document) -> Reader:
     return reader
 
 
-def _original(ctx: StageContext) -> bytes:
+def _verified_original(ctx: StageContext) -> bytes:
     data = ctx.store.read(ctx.document.sha256)
     if hashlib.sha256(data).hexdigest() != ctx.document.sha256:
         raise PermanentError(
@@ -50,7 +50,7 @@ def _original(ctx: StageContext) -> bytes:
 
 def receive_document(ctx: StageContext) -> None:
     """Check the stored original is intact and within the page limit before spending work on it."""
-    data = _original(ctx)
+    data = _verified_original(ctx)
     pages = _reader(ctx.document).count_pages(data)
     if pages > ctx.settings.max_pdf_pages:
         raise PermanentError(
@@ -62,8 +62,12 @@ def receive_document(ctx: StageContext) -> None:
 
 
 def read_document(ctx: StageContext) -> None:
-    """Turn the original into page tokens, replacing those of any earlier run."""
-    pages = _reader(ctx.document).read(_original(ctx), ctx.settings.max_pdf_pages)
+    """Turn the original into page tokens, replacing those of any earlier run.
+
+    The receive stage has just checked the original against its digest; no need to hash again.
+    """
+    data = ctx.store.read(ctx.document.sha256)
+    pages = _reader(ctx.document).read(data, ctx.settings.max_pdf_pages)
     ctx.session.exec(delete(Page).where(col(Page.document_id) == ctx.document.id))
     for page in pages:
         ctx.session.add(

@@ -8,7 +8,6 @@ test and restores them afterwards.
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 import psycopg
 import pytest
@@ -21,6 +20,7 @@ from models.db import session_scope
 from models.migrate import upgrade_to_head
 from models.settings import get_settings
 from models.tenants import create_company, issue_api_key
+from tests.integration.helpers import Tenant
 from workers.worker import build_worker
 
 ADMIN_URL = os.environ.get(
@@ -75,17 +75,6 @@ def configure(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
 def client(database_url: str) -> Iterator[TestClient]:
     with TestClient(create_app(), raise_server_exceptions=False) as test_client:
         yield test_client
-
-
-@dataclass(frozen=True)
-class Tenant:
-    company_id: uuid.UUID
-    org_number: str
-    key: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.key}"}
 
 
 def _a_tenant(name: str, scopes: tuple[str, ...] | None = None) -> Tenant:

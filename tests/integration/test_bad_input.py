@@ -3,6 +3,7 @@
 import pytest
 
 from tests.builders import a_pdf_with_pages, a_truncated_pdf, an_encrypted_pdf, an_invoice_pdf
+from tests.integration.helpers import upload
 
 pytestmark = pytest.mark.integration
 
@@ -18,12 +19,6 @@ DOCX_LIKE_ZIP = (
     + b"[Content_Types].xml"
     + b"\x00" * 200
 )
-
-
-def post_file(client, tenant, name: str, data: bytes, content_type: str = "application/pdf"):
-    return client.post(
-        "/api/v1/documents", files={"file": (name, data, content_type)}, headers=tenant.headers
-    )
 
 
 def assert_problem(response, status: int, code: str) -> dict:
@@ -44,13 +39,13 @@ def test_an_empty_body_is_rejected(client, tenant):
         headers={**tenant.headers, "Content-Type": "application/pdf"},
     )
     assert_problem(raw, 400, "empty_body")
-    assert_problem(post_file(client, tenant, "empty.pdf", b""), 400, "empty_body")
+    assert_problem(upload(client, tenant, b"", "empty.pdf"), 400, "empty_body")
 
 
 def test_an_upload_over_the_limit_is_cut_off(client, tenant, configure):
     configure(max_upload_bytes=50_000)
     big = an_invoice_pdf() + b"%" + b"x" * 60_000
-    body = assert_problem(post_file(client, tenant, "big.pdf", big), 413, "payload_too_large")
+    body = assert_problem(upload(client, tenant, big, "big.pdf"), 413, "payload_too_large")
     assert body["max_bytes"] == 50_000
 
 
@@ -73,7 +68,7 @@ def test_an_upload_over_the_limit_without_content_length_is_cut_off(client, tena
 @pytest.mark.parametrize("executable", [ELF_EXECUTABLE, WINDOWS_EXECUTABLE], ids=["elf", "exe"])
 def test_an_executable_renamed_pdf_is_refused(client, tenant, executable):
     body = assert_problem(
-        post_file(client, tenant, "invoice.pdf", executable), 415, "file_type_mismatch"
+        upload(client, tenant, executable, "invoice.pdf"), 415, "file_type_mismatch"
     )
     assert body["claimed_type"] == "application/pdf"
     assert "executable" in body["detail"]
@@ -81,8 +76,8 @@ def test_an_executable_renamed_pdf_is_refused(client, tenant, executable):
 
 def test_bytes_that_contradict_the_claimed_type_are_refused(client, tenant):
     body = assert_problem(
-        post_file(
-            client, tenant, "invoice.pdf", b"Just some plain text that is not a PDF at all\n" * 20
+        upload(
+            client, tenant, b"Just some plain text that is not a PDF at all\n" * 20, "invoice.pdf"
         ),
         415,
         "file_type_mismatch",
@@ -92,11 +87,11 @@ def test_bytes_that_contradict_the_claimed_type_are_refused(client, tenant):
 
 def test_an_unsupported_type_is_refused_with_the_accepted_types(client, tenant):
     body = assert_problem(
-        post_file(
+        upload(
             client,
             tenant,
-            "report.docx",
             DOCX_LIKE_ZIP,
+            "report.docx",
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         ),
         415,
@@ -119,8 +114,8 @@ def test_a_form_encoded_body_is_refused_with_how_to_send_a_file(client, tenant):
 
 
 def test_nothing_is_kept_from_rejected_uploads(client, tenant):
-    post_file(client, tenant, "invoice.pdf", ELF_EXECUTABLE)
-    post_file(client, tenant, "empty.pdf", b"")
+    upload(client, tenant, ELF_EXECUTABLE, "invoice.pdf")
+    upload(client, tenant, b"", "empty.pdf")
     assert client.get("/api/v1/documents", headers=tenant.headers).json()["items"] == []
     from models.storage import get_blob_store
 
@@ -129,7 +124,7 @@ def test_nothing_is_kept_from_rejected_uploads(client, tenant):
 
 def test_a_truncated_pdf_is_kept_and_fails_as_unreadable(client, tenant, drain):
     truncated = a_truncated_pdf()
-    created = post_file(client, tenant, "broken.pdf", truncated)
+    created = upload(client, tenant, truncated, "broken.pdf")
     assert created.status_code == 201
     drain()
     document = client.get(created.headers["location"], headers=tenant.headers).json()
@@ -143,7 +138,7 @@ def test_a_truncated_pdf_is_kept_and_fails_as_unreadable(client, tenant, drain):
 
 
 def test_a_password_protected_pdf_fails_as_encrypted(client, tenant, drain):
-    created = post_file(client, tenant, "secret.pdf", an_encrypted_pdf())
+    created = upload(client, tenant, an_encrypted_pdf(), "secret.pdf")
     drain()
     status = client.get(created.headers["location"], headers=tenant.headers).json()["status"]
     assert (status["code"], status["reason"]) == ("failed", "encrypted_pdf")
@@ -151,7 +146,7 @@ def test_a_password_protected_pdf_fails_as_encrypted(client, tenant, drain):
 
 def test_a_pdf_over_the_page_limit_fails_before_it_is_read(client, tenant, drain, configure):
     configure(max_pdf_pages=3)
-    created = post_file(client, tenant, "long.pdf", a_pdf_with_pages(5))
+    created = upload(client, tenant, a_pdf_with_pages(5), "long.pdf")
     drain()
     document = client.get(created.headers["location"], headers=tenant.headers).json()
     assert document["status"]["reason"] == "too_many_pages"

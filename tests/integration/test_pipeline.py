@@ -13,34 +13,16 @@ from rq.registry import FailedJobRegistry, StartedJobRegistry
 
 from models.storage import get_blob_store
 from tests.builders import a_pdf_with_pages, an_invoice_pdf
+from tests.integration.helpers import run_bilag, status_of, upload
 from workers.queue import get_queue
 
 pytestmark = pytest.mark.integration
 
 
-def upload(client, tenant, data: bytes) -> dict:
-    response = client.post(
-        "/api/v1/documents",
-        files={"file": ("f.pdf", data, "application/pdf")},
-        headers=tenant.headers,
-    )
+def created(client, tenant, data: bytes) -> dict:
+    response = upload(client, tenant, data)
     assert response.status_code == 201, response.text
     return response.json()
-
-
-def status_of(client, tenant, document: dict) -> dict:
-    return client.get(document["links"]["self"], headers=tenant.headers).json()["status"]
-
-
-def bilag(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=os.environ.copy(),
-        check=False,
-    )
 
 
 def test_a_transient_error_is_retried_then_fails_visibly_and_can_be_rerun(
@@ -48,7 +30,7 @@ def test_a_transient_error_is_retried_then_fails_visibly_and_can_be_rerun(
 ):
     configure(job_retries=2)
     pdf = an_invoice_pdf(invoice_number="T-1")
-    document = upload(client, tenant, pdf)
+    document = created(client, tenant, pdf)
     blob = get_blob_store().path_for(document["sha256"])
     hidden = blob.with_suffix(".away")
     blob.rename(hidden)  # storage briefly unavailable: every attempt fails with an OSError
@@ -64,7 +46,7 @@ def test_a_transient_error_is_retried_then_fails_visibly_and_can_be_rerun(
     assert failed_jobs == [f"bilag-{document['id']}-r1-receive"]
 
     hidden.rename(blob)
-    result = bilag("requeue", "--failed", "--company", tenant.org_number)
+    result = run_bilag("requeue", "--failed", "--company", tenant.org_number)
     assert result.returncode == 0, result.stderr
     assert "requeued 1 failed document" in result.stdout
     drain()
@@ -73,7 +55,7 @@ def test_a_transient_error_is_retried_then_fails_visibly_and_can_be_rerun(
 
 def test_a_stage_that_runs_past_its_time_limit_fails_as_timeout(client, tenant, drain, configure):
     configure(read_timeout_seconds=1, job_retries=0, max_pdf_pages=2000)
-    document = upload(client, tenant, a_pdf_with_pages(300, lines_per_page=60))
+    document = created(client, tenant, a_pdf_with_pages(300, lines_per_page=60))
     drain()
     status = status_of(client, tenant, document)
     assert (status["code"], status["reason"], status["failed_stage"]) == (
@@ -85,8 +67,8 @@ def test_a_stage_that_runs_past_its_time_limit_fails_as_timeout(client, tenant, 
 
 @pytest.mark.parametrize("mode", [[], ["--fork"]], ids=["in-process", "forking"])
 def test_the_worker_command_processes_documents(client, tenant, mode):
-    document = upload(client, tenant, an_invoice_pdf(invoice_number="F-1"))
-    result = bilag("worker", "--burst", *mode)
+    document = created(client, tenant, an_invoice_pdf(invoice_number="F-1"))
+    result = run_bilag("worker", "--burst", *mode)
     assert result.returncode == 0, result.stderr
     detail = client.get(document["links"]["self"], headers=tenant.headers).json()
     assert detail["status"]["code"] == "extracted"
@@ -94,7 +76,7 @@ def test_the_worker_command_processes_documents(client, tenant, mode):
 
 
 def test_a_document_stranded_by_a_lost_queue_is_requeued(client, tenant, drain):
-    document = upload(client, tenant, an_invoice_pdf(invoice_number="S-1"))
+    document = created(client, tenant, an_invoice_pdf(invoice_number="S-1"))
     Queue(connection=get_queue().connection).connection.flushdb()  # Redis restarted, empty
 
     drain()
@@ -109,7 +91,7 @@ def test_a_document_stranded_by_a_lost_queue_is_requeued(client, tenant, drain):
 
 
 def test_a_superseded_run_does_not_overwrite_the_new_one(client, tenant, drain):
-    document = upload(client, tenant, an_invoice_pdf(invoice_number="R-1"))
+    document = created(client, tenant, an_invoice_pdf(invoice_number="R-1"))
     client.post(document["links"]["reprocess"], headers=tenant.headers)
     drain()
     queue = get_queue()
@@ -128,7 +110,7 @@ def test_a_superseded_run_does_not_overwrite_the_new_one(client, tenant, drain):
 
 
 def test_documents_are_listed_in_pages_by_status_and_time(client, tenant, drain):
-    ids = [upload(client, tenant, an_invoice_pdf(invoice_number=f"L-{n}"))["id"] for n in range(5)]
+    ids = [created(client, tenant, an_invoice_pdf(invoice_number=f"L-{n}"))["id"] for n in range(5)]
     seen, cursor = [], None
     while True:
         params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
@@ -162,7 +144,7 @@ def _children_of(pid: int) -> list[int]:
 
 def test_a_job_whose_process_dies_fails_as_worker_crashed(client, tenant, configure):
     configure(job_retries=0, read_timeout_seconds=120, max_pdf_pages=2000)
-    document = upload(client, tenant, a_pdf_with_pages(300, lines_per_page=60))
+    document = created(client, tenant, a_pdf_with_pages(300, lines_per_page=60))
     worker = subprocess.Popen(
         [
             sys.executable,
@@ -194,7 +176,7 @@ def test_a_job_abandoned_by_a_dead_worker_is_found_and_fails_as_worker_crashed(
     client, tenant, configure
 ):
     configure(job_retries=0, read_timeout_seconds=120, max_pdf_pages=2000)
-    document = upload(client, tenant, a_pdf_with_pages(300, lines_per_page=60))
+    document = created(client, tenant, a_pdf_with_pages(300, lines_per_page=60))
     worker = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "worker", "--burst"], env=os.environ.copy()
     )

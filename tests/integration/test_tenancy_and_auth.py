@@ -3,16 +3,9 @@
 import pytest
 
 from tests.builders import an_invoice_pdf
+from tests.integration.helpers import upload
 
 pytestmark = pytest.mark.integration
-
-
-def upload(client, tenant, data: bytes):
-    return client.post(
-        "/api/v1/documents",
-        files={"file": ("f.pdf", data, "application/pdf")},
-        headers=tenant.headers,
-    )
 
 
 def test_company_b_cannot_see_or_touch_company_a_documents(client, tenant, other_tenant, drain):

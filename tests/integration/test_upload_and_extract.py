@@ -6,16 +6,9 @@ from decimal import Decimal
 import pytest
 
 from tests.builders import SUPPLIER_ORG_NUMBER, an_invoice_pdf
+from tests.integration.helpers import upload
 
 pytestmark = pytest.mark.integration
-
-
-def upload(client, tenant, data: bytes, name: str = "faktura.pdf", **headers):
-    return client.post(
-        "/api/v1/documents",
-        files={"file": (name, data, "application/pdf")},
-        headers={**tenant.headers, **headers},
-    )
 
 
 def test_uploaded_pdf_is_read_and_its_header_fields_stored(client, tenant, drain):
