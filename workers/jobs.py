@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import Any
 
 from redis import Redis
-from rq import Callback, Queue, Retry
+from rq import Callback, Retry
 from rq.exceptions import AbandonedJobError, DuplicateJobError
 from rq.job import Job
 from rq.timeouts import JobTimeoutException
@@ -38,14 +38,11 @@ def job_id_for(document_id: uuid.UUID | str, run: int, stage: Stage) -> str:
     return f"bilag-{document_id}-r{run}-{stage.name}"
 
 
-def enqueue_stage(
-    document_id: uuid.UUID | str, run: int, stage: Stage = FIRST_STAGE, queue: Queue | None = None
-) -> None:
+def enqueue_stage(document_id: uuid.UUID | str, run: int, stage: Stage = FIRST_STAGE) -> None:
     """Queue ``stage`` for this run of the document, once."""
     settings = get_settings()
-    queue = queue or get_queue()
     try:
-        queue.enqueue(
+        get_queue().enqueue(
             run_stage,
             str(document_id),
             run,

@@ -20,14 +20,13 @@ from models.db import session_scope
 from models.migrate import upgrade_to_head
 from models.settings import get_settings
 from models.tenants import create_company, issue_api_key
-from tests.integration.helpers import Tenant
+from tests.integration.helpers import TEST_REDIS_URL, Tenant
 from workers.worker import build_worker
 
 ADMIN_URL = os.environ.get(
     "BILAG_TEST_ADMIN_DATABASE_URL",
     "postgresql+psycopg://postgres:postgres@127.0.0.1:5432/postgres",
 )
-REDIS_URL = os.environ.get("BILAG_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def _libpq(url: str) -> str:
@@ -41,7 +40,7 @@ def database_url() -> Iterator[str]:
         admin.execute(f'CREATE DATABASE "{name}"')
     url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     os.environ["BILAG_DATABASE_URL"] = url
-    os.environ["BILAG_REDIS_URL"] = REDIS_URL
+    os.environ["BILAG_TEST_REDIS_URL"] = TEST_REDIS_URL
     os.environ["BILAG_JOB_RETRY_INTERVALS"] = "[0]"
     get_settings.cache_clear()
     upgrade_to_head()
@@ -55,7 +54,7 @@ def database_url() -> Iterator[str]:
 
 @pytest.fixture(autouse=True)
 def _clean_redis(database_url: str) -> None:
-    Redis.from_url(REDIS_URL).flushdb()
+    Redis.from_url(TEST_REDIS_URL).flushdb()
 
 
 @pytest.fixture

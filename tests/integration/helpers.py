@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from fastapi.testclient import TestClient
 from httpx import Response
 
+TEST_REDIS_URL = os.environ.get("BILAG_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
 
 @dataclass(frozen=True)
 class Tenant:

@@ -13,7 +13,7 @@ from rq.registry import FailedJobRegistry, StartedJobRegistry
 
 from models.storage import get_blob_store
 from tests.builders import a_pdf_with_pages, an_invoice_pdf
-from tests.integration.helpers import run_bilag, status_of, upload
+from tests.integration.helpers import TEST_REDIS_URL, run_bilag, status_of, upload
 from workers.queue import get_queue
 
 pytestmark = pytest.mark.integration
@@ -200,3 +200,22 @@ def test_a_job_abandoned_by_a_dead_worker_is_found_and_fails_as_worker_crashed(
         "worker_crashed",
         "read",
     )
+
+
+def test_an_upload_while_redis_is_down_is_kept_and_requeued_later(client, tenant, drain, configure):
+    configure(redis_url="redis://127.0.0.1:1/0")  # nothing listens there
+    response = upload(client, tenant, an_invoice_pdf(invoice_number="R-DOWN"))
+    assert response.status_code == 201
+    assert response.json()["status"]["code"] == "received"
+    health = client.get("/healthz")
+    assert health.status_code == 503
+    assert health.json()["redis"].startswith("error")
+
+    configure(redis_url=TEST_REDIS_URL)  # Redis is back
+    result = run_bilag(
+        "requeue", "--stalled", "--older-than-minutes", "0", "--company", tenant.org_number
+    )
+    assert result.returncode == 0, result.stderr
+    assert "requeued 1 stalled document" in result.stdout
+    drain()
+    assert status_of(client, tenant, response.json())["code"] == "extracted"
