@@ -40,7 +40,7 @@ def database_url() -> Iterator[str]:
         admin.execute(f'CREATE DATABASE "{name}"')
     url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     os.environ["BILAG_DATABASE_URL"] = url
-    os.environ["BILAG_TEST_REDIS_URL"] = TEST_REDIS_URL
+    os.environ["BILAG_REDIS_URL"] = TEST_REDIS_URL
     os.environ["BILAG_JOB_RETRY_INTERVALS"] = "[0]"
     get_settings.cache_clear()
     upgrade_to_head()
