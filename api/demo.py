@@ -28,12 +28,14 @@ from models.settings import get_settings
 from models.status import Channel
 from models.storage import get_blob_store
 from models.tables import Company, Supplier, SupplierBankAccount
-from models.tenants import create_company, issue_api_key
-from workers.jobs import enqueue_stage
+from models.tenants import company_by_org_number, create_company, issue_api_key
+from workers.jobs import start_pipeline
 from workers.samples import SampleInvoice, SampleLine, render_sample_invoice_pdf
 
 DEMO_ACTOR = "demo"
-DEMO_COMPANY = ("Nordlys Demo AS", "912345688")
+DEMO_COMPANY_NAME = "Nordlys Demo AS"
+DEMO_COMPANY_ORG_NUMBER = "912345688"
+_VAT = Decimal("25")
 
 
 @dataclass(frozen=True)
@@ -41,31 +43,39 @@ class DemoSupplier:
     name: str
     org_number: str
     account: str
+    lines: tuple[SampleLine, ...]
 
 
 DEMO_SUPPLIERS = (
-    DemoSupplier("Fjordlys Elektro AS", "923456783", "15031234562"),
-    DemoSupplier("Kontorhuset Bergen AS", "934567897", "12063344557"),
-    DemoSupplier("Vestland Reinhold AS", "945678909", "15031234570"),
+    DemoSupplier(
+        "Fjordlys Elektro AS",
+        "923456783",
+        "15031234562",
+        (
+            SampleLine("Elektrikertimer", Decimal("6"), Decimal("950.00"), _VAT),
+            SampleLine("Kabel og materiell", Decimal("1"), Decimal("1480.50"), _VAT),
+        ),
+    ),
+    DemoSupplier(
+        "Kontorhuset Bergen AS",
+        "934567897",
+        "12063344557",
+        (
+            SampleLine("Kopipapir A4, 5 x 500 ark", Decimal("4"), Decimal("329.00"), _VAT),
+            SampleLine("Blekkpatroner", Decimal("2"), Decimal("1189.90"), _VAT),
+        ),
+    ),
+    DemoSupplier(
+        "Vestland Reinhold AS",
+        "945678909",
+        "15031234570",
+        (SampleLine("Renhold kontorlokaler, oktober", Decimal("1"), Decimal("8400.00"), _VAT),),
+    ),
 )
 
 
 def _sample_invoices(buyer: Company) -> list[SampleInvoice]:
     today = date.today()
-    rate = Decimal("25")
-    lines = {
-        "Fjordlys Elektro AS": (
-            SampleLine("Elektrikertimer", Decimal("6"), Decimal("950.00"), rate),
-            SampleLine("Kabel og materiell", Decimal("1"), Decimal("1480.50"), rate),
-        ),
-        "Kontorhuset Bergen AS": (
-            SampleLine("Kopipapir A4, 5 x 500 ark", Decimal("4"), Decimal("329.00"), rate),
-            SampleLine("Blekkpatroner", Decimal("2"), Decimal("1189.90"), rate),
-        ),
-        "Vestland Reinhold AS": (
-            SampleLine("Renhold kontorlokaler, oktober", Decimal("1"), Decimal("8400.00"), rate),
-        ),
-    }
     return [
         SampleInvoice(
             supplier_name=supplier.name,
@@ -76,7 +86,7 @@ def _sample_invoices(buyer: Company) -> list[SampleInvoice]:
             invoice_date=today - timedelta(days=3 + index),
             due_date=today + timedelta(days=11 + index),
             currency="NOK",
-            lines=lines[supplier.name],
+            lines=supplier.lines,
             layout="right" if index % 2 == 0 else "below",
         )
         for index, supplier in enumerate(DEMO_SUPPLIERS)
@@ -87,11 +97,9 @@ def seed_demo() -> tuple[Company, str]:
     """Create (or reuse) the demo company and suppliers, queue sample invoices, issue a key."""
     store = get_blob_store()
     with session_scope() as session:
-        company = session.exec(select(Company).where(Company.org_number == DEMO_COMPANY[1])).first()
-        if company is None:
-            company = create_company(
-                session, name=DEMO_COMPANY[0], org_number=DEMO_COMPANY[1], actor=DEMO_ACTOR
-            )
+        company = company_by_org_number(session, DEMO_COMPANY_ORG_NUMBER) or create_company(
+            session, name=DEMO_COMPANY_NAME, org_number=DEMO_COMPANY_ORG_NUMBER, actor=DEMO_ACTOR
+        )
         _seed_suppliers(session, company)
         issued = issue_api_key(session, company_id=company.id, name="demo", actor=DEMO_ACTOR)
     for spec in _sample_invoices(company):
@@ -101,14 +109,14 @@ def seed_demo() -> tuple[Company, str]:
             result = ingest_document(
                 session,
                 store,
-                company_id=company.id,
                 staged=staged,
+                company_id=company.id,
                 media_type="application/pdf",
                 channel=Channel.DEMO,
                 actor=DEMO_ACTOR,
             )
         if result.created:
-            enqueue_stage(result.document.id, result.document.run)
+            start_pipeline(result.document)
     return company, issued.plaintext
 
 

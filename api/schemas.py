@@ -99,19 +99,12 @@ class DocumentOut(DocumentSummary):
         if detail.invoice is not None:
             invoice = InvoiceOut(
                 **detail.invoice.model_dump(include=set(InvoiceOut.model_fields) - {"lines"}),
-                lines=[LineOut(**line.model_dump()) for line in detail.lines],
+                lines=[LineOut.model_validate(line, from_attributes=True) for line in detail.lines],
             )
         return cls(
             **DocumentSummary.of(detail.document).model_dump(),
             fields={
-                f.name: FieldOut(
-                    value=f.value,
-                    confidence=f.confidence,
-                    source=f.source,
-                    page=f.page,
-                    bbox=f.bbox,
-                )
-                for f in detail.fields
+                f.name: FieldOut.model_validate(f, from_attributes=True) for f in detail.fields
             },
             invoice=invoice,
         )

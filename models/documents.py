@@ -158,7 +158,10 @@ def load_document_detail(session: Session, document: Document) -> DocumentDetail
         lines = list(
             session.exec(
                 select(InvoiceLine)
-                .where(InvoiceLine.invoice_id == invoice.id)
+                .where(
+                    InvoiceLine.invoice_id == invoice.id,
+                    InvoiceLine.company_id == document.company_id,
+                )
                 .order_by(col(InvoiceLine.line_number))
             )
         )

@@ -46,7 +46,7 @@ def create_company(
     normalized = normalize_org_number(org_number)
     if normalized is None:
         raise InvalidOrgNumberError(f"{org_number!r} is not a valid Norwegian organisation number")
-    if session.exec(select(Company).where(Company.org_number == normalized)).first():
+    if company_by_org_number(session, normalized) is not None:
         raise DuplicateCompanyError(f"a company with org number {normalized} already exists")
     company = Company(name=name, org_number=normalized, base_currency=base_currency.upper())
     session.add(company)

@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import Any
 
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Callback, Retry
 from rq.exceptions import AbandonedJobError, DuplicateJobError
 from rq.job import Job
@@ -59,6 +60,20 @@ def enqueue_stage(document_id: uuid.UUID | str, run: int, stage: Stage = FIRST_S
         )
     except DuplicateJobError:
         log.debug("stage %s of run %s for %s is already queued", stage.name, run, document_id)
+
+
+def start_pipeline(document: Document) -> bool:
+    """Queue the first stage of the document's current run.
+
+    False when Redis cannot be reached: the original and its row are already safe, the
+    document stays ``received``, and `bilag requeue --stalled` picks it up later.
+    """
+    try:
+        enqueue_stage(document.id, document.run)
+    except RedisError:
+        log.exception("could not queue document %s; it stays 'received'", document.id)
+        return False
+    return True
 
 
 def run_stage(document_id: str, run: int, stage_name: str) -> str:

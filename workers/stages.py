@@ -81,8 +81,6 @@ def read_document(ctx: StageContext) -> None:
                 tokens=page.to_json(),
             )
         )
-    ctx.document.page_count = len(pages)
-    ctx.session.add(ctx.document)
 
 
 def _load_pages(session: Session, document: Document) -> list[PageTokens]:
@@ -111,11 +109,7 @@ def extract_document(ctx: StageContext) -> None:
         if name in corrected:
             continue
         row = existing.get(name) or ExtractedField(
-            company_id=document.company_id,
-            document_id=document.id,
-            name=name,
-            confidence=0.0,
-            source=value.source.value,
+            company_id=document.company_id, document_id=document.id, name=name
         )
         _apply_field(row, value)
         ctx.session.add(row)

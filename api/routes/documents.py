@@ -3,11 +3,10 @@
 import logging
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
-from redis.exceptions import RedisError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -25,9 +24,9 @@ from models.documents import (
 from models.ingest import IdempotencyConflictError, IngestResult, StagedFile, ingest_document
 from models.sniff import claimed_media_type, is_executable, sniff_media_type
 from models.status import Channel, DocumentStatus
-from models.storage import FileBlobStore
+from models.storage import BlobStore
 from models.tables import ApiKey, Document
-from workers.jobs import enqueue_stage
+from workers.jobs import start_pipeline
 from workers.readers import reader_for, supported_media_types
 
 log = logging.getLogger(__name__)
@@ -73,35 +72,11 @@ def _check_media_type(staged: StagedFile) -> str:
     )
 
 
-def _enqueue(document: Document) -> None:
-    try:
-        enqueue_stage(document.id, document.run)
-    except RedisError:
-        # The original and its row are safe; `bilag requeue --stalled` picks it up later.
-        log.exception("could not queue document %s; it stays 'received'", document.id)
-
-
-def _ingest_and_enqueue(
-    session: Session,
-    store: FileBlobStore,
-    key: ApiKey,
-    staged: StagedFile,
-    media_type: str,
-    idempotency_key: str | None,
-) -> IngestResult:
-    """The blocking part of an upload, in one thread-pool hand-off: store, record, queue."""
-    result = ingest_document(
-        session,
-        store,
-        company_id=key.company_id,
-        staged=staged,
-        media_type=media_type,
-        channel=Channel.API,
-        actor=_actor(key),
-        idempotency_key=idempotency_key,
-    )
+def _ingest_and_start(session: Session, store: BlobStore, **ingest: Any) -> IngestResult:
+    """The blocking part of an upload in one thread-pool hand-off: store, record, queue."""
+    result = ingest_document(session, store, **ingest)
     if result.created:
-        _enqueue(result.document)
+        start_pipeline(result.document)
     return result
 
 
@@ -136,7 +111,15 @@ async def upload_document(
     try:
         media_type = _check_media_type(staged)
         result = await run_in_threadpool(
-            _ingest_and_enqueue, session, store, key, staged, media_type, idempotency_key
+            _ingest_and_start,
+            session,
+            store,
+            staged=staged,
+            company_id=key.company_id,
+            media_type=media_type,
+            channel=Channel.API,
+            actor=_actor(key),
+            idempotency_key=idempotency_key,
         )
     except IdempotencyConflictError as conflict:
         raise Problem(
@@ -155,7 +138,7 @@ async def upload_document(
     )
 
 
-def _owned(session: SessionDep, key: ApiKey, document_id: uuid.UUID) -> Document:
+def _owned(session: Session, key: ApiKey, document_id: uuid.UUID) -> Document:
     document = get_document(session, key.company_id, document_id)
     if document is None:
         raise Problem(404, "not_found", f"No document {document_id} in your company.")
@@ -227,5 +210,5 @@ def reprocess_document(
     document = _owned(session, key, document_id)
     restart(session, document, actor=_actor(key), why="reprocess requested over the API")
     session.commit()
-    _enqueue(document)
+    start_pipeline(document)
     return DocumentSummary.of(document)
