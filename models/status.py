@@ -11,6 +11,7 @@ class DocumentStatus(StrEnum):
     READ = "read"
     EXTRACTING = "extracting"
     EXTRACTED = "extracted"
+    NEEDS_REVIEW = "needs_review"  # processed, with open exception cases for a person
     FAILED = "failed"
 
 

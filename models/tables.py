@@ -114,8 +114,102 @@ class Document(SQLModel, table=True):
     failed_stage: str | None = Field(default=None, max_length=32)
     run: int = Field(default=1, description="Bumped by each reprocess; part of job ids")
     page_count: int | None = None
+    inbound_message_id: uuid.UUID | None = Field(
+        default=None, foreign_key="inboundmessage.id", index=True
+    )
+    einvoice_syntax: str | None = Field(
+        default=None, max_length=32, description="Set when the invoice came as structured XML"
+    )
+    einvoice: dict[str, Any] | None = Field(
+        default=None,
+        sa_column=Column(JSON),
+        description="The parsed e-invoice (EN 16931 model) as JSON, for display and audit",
+    )
+    validation_result: str | None = Field(
+        default=None, max_length=16, description="ok, warning, fatal or unavailable"
+    )
     received_at: datetime = _created()
     updated_at: datetime = _created()
+
+
+class InboundMessage(SQLModel, table=True):
+    """An email that brought documents in. The raw message is kept in the blob store."""
+
+    __table_args__ = (
+        UniqueConstraint("company_id", "sha256", name="uq_inbound_message_company_sha256"),
+        Index("ix_inbound_message_company_received", "company_id", "received_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=_id, primary_key=True)
+    company_id: uuid.UUID = _company()
+    sha256: str = Field(max_length=64, description="Of the raw RFC 822 bytes, kept as a blob")
+    size_bytes: int
+    message_id: str | None = Field(default=None, max_length=998)
+    sender: str | None = Field(default=None, max_length=998)
+    recipients: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    subject: str | None = Field(default=None, sa_column=Column(Text))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    channel: str = Field(max_length=16)
+    outcome: str = Field(max_length=32, description="documents, or why nothing came of it")
+    skipped: list[dict[str, Any]] = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False),
+        description="Parts that did not become documents, each with filename and reason",
+    )
+    received_at: datetime = _created()
+
+
+class DocumentAttachment(SQLModel, table=True):
+    """A file that came inside a document, such as the PDF embedded in an EHF invoice."""
+
+    __table_args__ = (UniqueConstraint("document_id", "position"),)
+
+    id: uuid.UUID = Field(default_factory=_id, primary_key=True)
+    company_id: uuid.UUID = _company()
+    document_id: uuid.UUID = Field(foreign_key="document.id", index=True)
+    position: int
+    filename: str | None = Field(default=None, max_length=255)
+    media_type: str | None = Field(default=None, max_length=100)
+    description: str | None = Field(default=None, sa_column=Column(Text))
+    sha256: str | None = Field(default=None, max_length=64)
+    size_bytes: int | None = None
+    external_uri: str | None = Field(default=None, sa_column=Column(Text))
+    shown_as_pages: bool = Field(default=False, description="Its pages are the document's pages")
+    created_at: datetime = _created()
+
+
+class ValidationFinding(SQLModel, table=True):
+    """One official business rule (EN 16931, Peppol BIS, NO-R) an e-invoice failed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: uuid.UUID = _company()
+    document_id: uuid.UUID = Field(foreign_key="document.id", index=True)
+    rule_id: str = Field(max_length=64)
+    severity: str = Field(max_length=16, description="fatal, warning or information")
+    message: str = Field(sa_column=Column(Text, nullable=False))
+    location: str | None = Field(default=None, sa_column=Column(Text))
+    artefact: str = Field(max_length=100, description="Rule set and version that reported it")
+    created_at: datetime = _created()
+
+
+class ExceptionCase(SQLModel, table=True):
+    """Why a document waits for a person: one row per reason, closed when resolved.
+
+    The exception queue is the set of documents with open cases; codes are stable so the inbox
+    and API clients can filter and explain them.
+    """
+
+    __table_args__ = (Index("ix_exception_company_open", "company_id", "resolved_at"),)
+
+    id: uuid.UUID = Field(default_factory=_id, primary_key=True)
+    company_id: uuid.UUID = _company()
+    document_id: uuid.UUID = Field(foreign_key="document.id", index=True)
+    code: str = Field(max_length=64)
+    message: str = Field(sa_column=Column(Text, nullable=False))
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _created()
+    resolved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    resolved_by: str | None = Field(default=None, max_length=100)
 
 
 class Page(SQLModel, table=True):
@@ -129,6 +223,12 @@ class Page(SQLModel, table=True):
     height: float
     source: str = Field(max_length=8)
     tokens: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    image_sha256: str | None = Field(
+        default=None, max_length=64, description="Upright page image for the viewer, a blob"
+    )
+    image_media_type: str | None = Field(default=None, max_length=32)
+    rotation: int = Field(default=0, description="Clockwise degrees turned to read it upright")
+    skew: float | None = Field(default=None, description="Degrees of skew removed before OCR")
 
 
 class Invoice(SQLModel, table=True):
@@ -148,7 +248,13 @@ class Invoice(SQLModel, table=True):
     total_amount: Decimal | None = _money()
     amount_due: Decimal | None = _money()
     supplier_org_number: str | None = Field(default=None, max_length=20)
+    supplier_vat_number: str | None = Field(default=None, max_length=32)
+    supplier_name: str | None = Field(default=None, max_length=200)
+    buyer_org_number: str | None = Field(default=None, max_length=20)
+    buyer_reference: str | None = Field(default=None, max_length=200)
+    po_number: str | None = Field(default=None, max_length=64)
     kid: str | None = Field(default=None, max_length=25)
+    bank_account: str | None = Field(default=None, max_length=40)
     created_at: datetime = _created()
     updated_at: datetime = _created()
 
