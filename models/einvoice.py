@@ -9,6 +9,8 @@ comments name the EN 16931 business term (BT) or group (BG) each value carries. 
 from __future__ import annotations
 
 import base64
+import types
+import typing
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date
 from decimal import Decimal
@@ -23,6 +25,13 @@ class EInvoiceSyntax(StrEnum):
     UBL_CREDIT_NOTE = "ubl-credit-note"
     CII = "cii"  # UN/CEFACT CrossIndustryInvoice D16B (also Factur-X / ZUGFeRD 2.x, XRechnung CII)
     ZUGFERD_1 = "zugferd-1"  # CrossIndustryDocument (ZUGFeRD 1.0), parsed best effort
+
+
+# BT-3 codes (UNCL1001 subset allowed by EN 16931) that make a document a credit note, whatever
+# its root element: CII has no separate credit-note root, and UBL Invoice may carry them.
+CREDIT_NOTE_TYPE_CODES = frozenset(
+    {"81", "83", "261", "262", "296", "308", "381", "396", "420", "458", "532"}
+)
 
 
 @dataclass(slots=True)
@@ -139,6 +148,8 @@ class EInvoice:
     due_date: date | None = None  # BT-9
     tax_point_date: date | None = None  # BT-7
     delivery_date: date | None = None  # BT-72 actual delivery date
+    period_start: date | None = None  # BT-73 invoicing period start
+    period_end: date | None = None  # BT-74 invoicing period end
     tax_currency: str | None = None  # BT-6
     buyer_reference: str | None = None  # BT-10
     project_reference: str | None = None  # BT-11
@@ -154,6 +165,7 @@ class EInvoice:
     supplier: Party = field(default_factory=Party)  # BG-4
     buyer: Party = field(default_factory=Party)  # BG-7
     payee: Party | None = None  # BG-10
+    tax_representative: Party | None = None  # BG-11 seller's tax representative
     line_total: Decimal | None = None  # BT-106 sum of line net amounts
     allowance_total: Decimal | None = None  # BT-107
     charge_total: Decimal | None = None  # BT-108
@@ -169,6 +181,8 @@ class EInvoice:
     payment_means: list[PaymentMeans] = field(default_factory=list)  # BG-16
     lines: list[EInvoiceLine] = field(default_factory=list)  # BG-25
     attachments: list[Attachment] = field(default_factory=list)  # BG-24
+    # Not a business term: what the parser left out and why (e.g. an undecodable attachment).
+    parse_notes: list[str] = field(default_factory=list)
 
     @property
     def kid(self) -> str | None:
@@ -188,6 +202,38 @@ class EInvoice:
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe dict: amounts as decimal strings, dates ISO, attachment bytes left out."""
         return _jsonable(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> EInvoice:
+        """The record :meth:`to_json` wrote (attachment bytes excepted: they live as blobs)."""
+        return _from_json(cls, data)
+
+
+def _from_json(kind: Any, data: Any) -> Any:
+    """Rebuild a value of type ``kind`` (a dataclass, list, Optional or scalar) from JSON."""
+    if data is None:
+        return None
+    origin = typing.get_origin(kind)
+    if origin in (types.UnionType, typing.Union):
+        inner = [arg for arg in typing.get_args(kind) if arg is not type(None)]
+        return _from_json(inner[0], data)
+    if origin is list:
+        (item,) = typing.get_args(kind)
+        return [_from_json(item, value) for value in data]
+    if is_dataclass(kind):
+        hints = typing.get_type_hints(kind)
+        known = {f.name for f in fields(kind) if f.init}
+        values = {name: value for name, value in data.items() if name in known}
+        return kind(**{name: _from_json(hints[name], value) for name, value in values.items()})
+    if kind is Decimal:
+        return Decimal(data)
+    if kind is date:
+        return date.fromisoformat(data)
+    if kind is bytes:
+        return None
+    if isinstance(kind, type) and issubclass(kind, StrEnum):
+        return kind(data)
+    return data
 
 
 def _jsonable(value: Any) -> Any:
