@@ -25,6 +25,8 @@ MESSAGE_TOO_DEEP = "message_too_deep"
 
 # Reasons a single part is not a candidate document.
 INLINE_IMAGE = "inline_image"
+INLINE_DECORATION_MAX_BYTES = 64 * 1024
+"""A named image shown in the HTML body below this size is taken for a logo, not an invoice."""
 EMPTY_ATTACHMENT = "empty_attachment"
 
 MAX_PARTS = 200
@@ -196,20 +198,20 @@ class _Walk:
         content_type = part.get_content_type()
         disposition = part.get_content_disposition()
         filename = _filename(part)
-        if filename is None and disposition != "attachment":
-            if part.get_content_maintype() == "text" and content_type not in _NOT_BODY_TEXT:
-                self.has_text_body = self.has_text_body or bool(_decoded(part).strip())
-                return
-            if part.get_content_maintype() == "image" and _content_id(part) in self.referenced:
-                self.skipped.append(
-                    SkippedPart(
-                        None,
-                        INLINE_IMAGE,
-                        f"An image ({content_type}) shown inside the HTML body, such as a logo "
-                        "or signature, not an attached file.",
-                    )
+        is_body_text = part.get_content_maintype() == "text" and content_type not in _NOT_BODY_TEXT
+        if filename is None and disposition != "attachment" and is_body_text:
+            self.has_text_body = self.has_text_body or bool(_decoded(part).strip())
+            return
+        if self._is_decoration(part, filename, disposition):
+            self.skipped.append(
+                SkippedPart(
+                    filename,
+                    INLINE_IMAGE,
+                    f"An image ({content_type}) shown inside the HTML body, such as a logo "
+                    "or signature, not an attached file.",
                 )
-                return
+            )
+            return
         data = _decoded(part)
         if not data:
             self.skipped.append(
@@ -224,6 +226,18 @@ class _Walk:
                 f"{self.limits.max_decoded_bytes} bytes.",
             )
         self.attachments.append(MailAttachment(filename, content_type, data, forwarded))
+
+    def _is_decoration(self, part: Message, filename: str | None, disposition: str | None) -> bool:
+        """An image the HTML shows by ``cid:``: a logo, unless it is named and photo-sized.
+
+        Outlook and Gmail name signature logos (``image001.png``), while iPhone Mail shows an
+        attached photo of an invoice inline too; size tells them apart far better than names.
+        """
+        if part.get_content_maintype() != "image" or disposition == "attachment":
+            return False
+        if _content_id(part) not in self.referenced:
+            return False
+        return filename is None or len(_decoded(part)) < INLINE_DECORATION_MAX_BYTES
 
 
 def _decoded(part: Message) -> bytes:

@@ -7,6 +7,7 @@ import pytest
 
 from models.inbound_mail import (
     EMPTY_ATTACHMENT,
+    INLINE_DECORATION_MAX_BYTES,
     INLINE_IMAGE,
     MESSAGE_TOO_DEEP,
     MESSAGE_TOO_LARGE,
@@ -172,17 +173,36 @@ def test_an_inline_logo_referenced_by_the_html_is_skipped_with_a_reason():
     assert "logo" in mail.skipped[0].message
 
 
-def test_an_inline_image_with_a_filename_stays_a_candidate():
-    """A photographed invoice pasted into a mail is inline too; only nameless decoration is
-    skipped, and the media decision judges the rest."""
+def _html_mail_with_inline_image(data: bytes, filename: str) -> bytes:
     message = a_mail(body=None)
     message.set_content("Hei")
-    message.add_alternative('<img src="cid:photo@x">', subtype="html")
+    message.add_alternative('<img src="cid:img@x">', subtype="html")
     message.get_payload()[1].add_related(
-        PNG_LOGO, maintype="image", subtype="png", cid="<photo@x>", filename="IMG_0042.png"
+        data,
+        maintype="image",
+        subtype="png",
+        cid="<img@x>",
+        filename=filename,
+        disposition="inline",
     )
+    return message.as_bytes()
 
-    assert [a.filename for a in parse_mail(message.as_bytes()).attachments] == ["IMG_0042.png"]
+
+def test_a_named_signature_logo_shown_inline_is_skipped():
+    """Outlook names its logos (image001.png) and shows them inline; they are small."""
+    mail = parse_mail(_html_mail_with_inline_image(PNG_LOGO, "image001.png"))
+
+    assert mail.attachments == []
+    assert [(s.filename, s.reason) for s in mail.skipped] == [("image001.png", INLINE_IMAGE)]
+
+
+def test_a_photo_sized_inline_image_with_a_filename_stays_a_candidate():
+    """A photographed invoice pasted into a mail (iPhone Mail) is inline too, but large."""
+    photo = PNG_LOGO + b"\0" * INLINE_DECORATION_MAX_BYTES
+
+    mail = parse_mail(_html_mail_with_inline_image(photo, "IMG_0042.png"))
+
+    assert [a.filename for a in mail.attachments] == ["IMG_0042.png"]
 
 
 def test_a_message_with_only_a_body_has_no_attachments_and_nothing_skipped():
