@@ -49,6 +49,9 @@ _LABELS: dict[str, tuple[str, float]] = {
     "åbetale": ("total_amount", 1.0),
     "beløpåbetale": ("total_amount", 1.0),
     "amountdue": ("total_amount", 1.0),
+    # OCR with nor+eng often reads the one-letter word "Å" with the English model, as "A".
+    "abetale": ("total_amount", 0.95),
+    "beløpabetale": ("total_amount", 0.95),
     "suminklmva": ("total_amount", 0.95),
     "totalinklmva": ("total_amount", 0.95),
     "totaltinklmva": ("total_amount", 0.95),
@@ -63,7 +66,7 @@ _LABELS: dict[str, tuple[str, float]] = {
 }
 _MAX_LABEL_TOKENS = 4  # "Totalt inkl. mva :" is the longest label phrase
 # An amount under one of these is what the buyer must pay, so it beats any other total.
-_AMOUNT_DUE_LABELS = frozenset({"åbetale", "beløpåbetale", "amountdue"})
+_AMOUNT_DUE_LABELS = frozenset({"åbetale", "beløpåbetale", "abetale", "beløpabetale", "amountdue"})
 
 # Words that put an org number on the buyer's side when they precede it on its line ...
 _BUYER_WORDS = frozenset(

@@ -18,11 +18,11 @@ from tests.builders import (
     a_pdf_with_text,
     an_invoice_pdf,
 )
-from workers.readers.pdf_text import read_pdf_text
+from workers.readers.pdf_text import read_pdf_pages
 
 
 def _fields(data: bytes, default_currency: str | None = None) -> dict[str, FieldValue]:
-    return extract_header_fields(read_pdf_text(data, max_pages=10), default_currency)
+    return extract_header_fields(read_pdf_pages(data, max_pages=10), default_currency)
 
 
 def _values(data: bytes, default_currency: str | None = None) -> dict[str, str]:
@@ -287,7 +287,7 @@ def test_fields_that_are_not_printed_are_left_out():
     # given a page with text but no labelled values
     data = a_pdf_with_text((50, 100, "Takk for handelen!"), (50, 114, "Fakturanr: følger"))
     # when its fields are extracted
-    fields = extract_header_fields(read_pdf_text(data, max_pages=10))
+    fields = extract_header_fields(read_pdf_pages(data, max_pages=10))
     # then nothing is returned, rather than guesses
     assert fields == {}
 
@@ -298,3 +298,10 @@ def test_no_pages_give_no_fields_but_the_default_currency():
     fields = extract_header_fields([], default_currency="NOK")
     # then only the fallback currency is returned
     assert list(fields) == ["currency"]
+
+
+def test_the_total_is_found_when_ocr_reads_a_betale_without_its_ring():
+    """Tesseract with nor+eng reads the one-letter word "Å" as "A" on some scans."""
+    pdf = a_pdf_with_text((50, 100, "Fakturanr: 10042"), (50, 120, "A betale: 12 500,00"))
+
+    assert _values(pdf)["total_amount"] == "12500.00"

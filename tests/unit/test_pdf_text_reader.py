@@ -12,18 +12,18 @@ from tests.builders import (
     an_encrypted_pdf,
     an_invoice_pdf,
 )
-from workers.readers.pdf_text import count_pdf_pages, read_pdf_text
+from workers.readers.pdf_text import count_pdf_pages, read_pdf_pages
 
 
 def _texts(data: bytes) -> list[str]:
-    return [token.text for page in read_pdf_text(data, 10) for token in page.tokens]
+    return [token.text for page in read_pdf_pages(data, 10) for token in page.tokens]
 
 
 def test_a_text_pdf_becomes_one_page_of_positioned_words():
     # given a one-page invoice with a text layer
     data = an_invoice_pdf()
     # when it is read
-    pages = read_pdf_text(data, max_pages=10)
+    pages = read_pdf_pages(data, max_pages=10)
     # then there is one A4 page of text tokens, numbered from 1
     assert len(pages) == 1
     page = pages[0]
@@ -37,7 +37,7 @@ def test_a_text_pdf_becomes_one_page_of_positioned_words():
 
 def test_boxes_are_in_points_from_the_top_left_corner():
     # given an invoice whose supplier name is printed 60 pt from the top, left margin 50 pt
-    pages = read_pdf_text(an_invoice_pdf(supplier_name="Fjordlys Elektro AS"), max_pages=10)
+    pages = read_pdf_pages(an_invoice_pdf(supplier_name="Fjordlys Elektro AS"), max_pages=10)
     # when the first word is located
     first = pages[0].tokens[0]
     # then its box is near the top-left corner, not the bottom-left
@@ -49,7 +49,7 @@ def test_boxes_are_in_points_from_the_top_left_corner():
 
 def test_words_come_in_reading_order():
     # given an invoice with a two-column header block
-    pages = read_pdf_text(an_invoice_pdf(), max_pages=10)
+    pages = read_pdf_pages(an_invoice_pdf(), max_pages=10)
     tokens = pages[0].tokens
     # when consecutive words are compared
     pairs = list(pairwise(tokens))
@@ -65,7 +65,7 @@ def test_every_page_is_read_and_numbered():
     # given a three-page PDF
     data = a_pdf_with_pages(3)
     # when it is read and counted
-    pages = read_pdf_text(data, max_pages=3)
+    pages = read_pdf_pages(data, max_pages=3)
     # then each page gives its own tokens
     assert [page.number for page in pages] == [1, 2, 3]
     assert [page.tokens[1].text for page in pages] == ["1", "2", "3"]
@@ -77,7 +77,7 @@ def test_more_pages_than_allowed_is_refused_before_reading():
     data = a_pdf_with_pages(4)
     # when it is read
     with pytest.raises(PermanentError) as caught:
-        read_pdf_text(data, max_pages=3)
+        read_pdf_pages(data, max_pages=3)
     # then it fails with a code the API can show
     assert caught.value.code == "too_many_pages"
     assert "4 pages" in caught.value.message
@@ -91,7 +91,7 @@ def test_damaged_or_non_pdf_bytes_are_unreadable(data):
     # when it is read or counted
     # then both fail permanently as unreadable
     with pytest.raises(PermanentError) as read:
-        read_pdf_text(data, max_pages=10)
+        read_pdf_pages(data, max_pages=10)
     with pytest.raises(PermanentError) as counted:
         count_pdf_pages(data)
     assert read.value.code == counted.value.code == "unreadable_pdf"
@@ -102,7 +102,7 @@ def test_password_protected_pdf_is_reported_as_encrypted():
     data = an_encrypted_pdf()
     # when it is read or counted
     with pytest.raises(PermanentError) as read:
-        read_pdf_text(data, max_pages=10)
+        read_pdf_pages(data, max_pages=10)
     with pytest.raises(PermanentError) as counted:
         count_pdf_pages(data)
     # then the clerk is told why, not just that it failed
@@ -113,20 +113,18 @@ def test_pdf_protected_only_against_copying_is_read():
     # given a PDF with an owner password but none needed to open it
     data = a_copy_protected_pdf()
     # when it is read
-    pages = read_pdf_text(data, max_pages=10)
+    pages = read_pdf_pages(data, max_pages=10)
     # then its words come out as from any other PDF
     assert [token.text for token in pages[0].tokens] == ["Fakturanr:", "10042"]
 
 
-def test_pdf_without_words_says_ocr_is_not_available():
+def test_a_pdf_page_without_words_is_a_page_without_tokens():
     # given a PDF whose only content is a drawn rectangle, like a scan
     data = a_pdf_without_text()
-    # when it is read
-    with pytest.raises(PermanentError) as caught:
-        read_pdf_text(data, max_pages=10)
-    # then it fails as having no text layer, naming OCR as the missing piece
-    assert caught.value.code == "no_text_layer"
-    assert "OCR" in caught.value.message
+    # when its text layer is read
+    pages = read_pdf_pages(data, max_pages=10)
+    # then the page is there, empty, for the PDF reader to OCR
+    assert [(page.number, page.tokens) for page in pages] == [(1, [])]
 
 
 def test_non_breaking_spaces_separate_words_like_spaces():

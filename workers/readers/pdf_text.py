@@ -28,26 +28,33 @@ _PDFIUM_LOCKED = {pdfium_raw.FPDF_ERR_PASSWORD, pdfium_raw.FPDF_ERR_SECURITY}
 
 def count_pdf_pages(data: bytes) -> int:
     """The page count, raising ``unreadable_pdf`` or ``encrypted_pdf`` if it cannot be opened."""
-    try:
-        document = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as error:
-        if getattr(error, "err_code", None) in _PDFIUM_LOCKED:
-            raise _encrypted() from error
-        raise _unreadable(str(error)) from error
+    document = open_pdf(data)
     try:
         return len(document)
     finally:
         document.close()
 
 
-def read_pdf_text(data: bytes, max_pages: int) -> list[PageTokens]:
-    """One :class:`PageTokens` per page, words in reading order, boxes in points from top-left."""
+def open_pdf(data: bytes) -> pdfium.PdfDocument:
+    """The document opened with pdfium (the caller closes it), or the reason it cannot be."""
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as error:
+        if getattr(error, "err_code", None) in _PDFIUM_LOCKED:
+            raise _encrypted() from error
+        raise _unreadable(str(error)) from error
+
+
+def read_pdf_pages(data: bytes, max_pages: int) -> list[PageTokens]:
+    """One :class:`PageTokens` per page, words in reading order, boxes in points from top-left.
+
+    A page without a text layer is a page without tokens; the PDF reader OCRs those."""
     page_count = count_pdf_pages(data)
     if page_count > max_pages:
         raise PermanentError(
             "too_many_pages", f"The PDF has {page_count} pages; the limit is {max_pages}."
         )
-    pages = [
+    return [
         PageTokens(
             number=number,
             width=width,
@@ -57,13 +64,6 @@ def read_pdf_text(data: bytes, max_pages: int) -> list[PageTokens]:
         )
         for number, (width, height, words) in enumerate(_extract_words(data), start=1)
     ]
-    if not any(page.tokens for page in pages):
-        raise PermanentError(
-            "no_text_layer",
-            "The PDF has no text layer; it looks scanned, and OCR of scanned PDFs is not "
-            "available yet.",
-        )
-    return pages
 
 
 _MALFORMED_INPUT = (

@@ -1,0 +1,196 @@
+"""Builders for scanned invoices: a rendered sample invoice made to look like paper went through a
+scanner, a fax or a phone camera, one defect at a time.
+
+Everything starts from a real text-layer invoice rendered by pdfium, so the truth of every field
+is known; the defects are applied with OpenCV and are deterministic (fixed random seeds), so a
+failing OCR test fails the same way twice.
+"""
+
+import io
+import struct
+import zlib
+from functools import cache
+from typing import Any
+
+import cv2
+import numpy as np
+import pypdfium2 as pdfium
+from PIL import Image
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen.canvas import Canvas
+
+from tests.builders import an_invoice, an_invoice_pdf
+from workers.samples import render_sample_invoice_pdf
+
+Gray = np.ndarray  # a 2-D uint8 array, 0 = black, 255 = white
+
+
+def an_invoice_scan(dpi: int = 300, **overrides: Any) -> Gray:
+    """A clean grayscale scan of a sample invoice; keywords as for ``an_invoice``."""
+    return _rendered(render_sample_invoice_pdf(an_invoice(**overrides)), dpi).copy()
+
+
+@cache
+def _rendered(pdf: bytes, dpi: int) -> Gray:
+    """Cached by content, so tests that vary only the defect share one render."""
+    document = pdfium.PdfDocument(pdf)
+    try:
+        bitmap = document[0].render(scale=dpi / 72, grayscale=True)
+        return np.array(bitmap.to_pil().convert("L"))
+    finally:
+        document.close()
+
+
+def turned_clockwise(image: Gray, degrees: int) -> Gray:
+    """The page as a scanner feeds it in sideways or upside down (90, 180 or 270 degrees)."""
+    return np.ascontiguousarray(np.rot90(image, k=-(degrees // 90) % 4))
+
+
+def skewed(image: Gray, degrees: float) -> Gray:
+    """The page tilted counter-clockwise by ``degrees`` (clockwise if negative), paper white
+    showing in the corners, as a page laid crooked on a flatbed."""
+    height, width = image.shape
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    return cv2.warpAffine(
+        image,
+        matrix,
+        (width, height),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+
+
+def noisy(image: Gray, sigma: float = 18.0, blur: int = 3, seed: int = 7) -> Gray:
+    """A cheap scanner's output: slightly out of focus, with sensor noise."""
+    blurred = cv2.GaussianBlur(image, (blur, blur), 0) if blur > 1 else image
+    noise = np.random.default_rng(seed).normal(0.0, sigma, image.shape)
+    return np.clip(blurred.astype(np.float32) + noise, 0, 255).astype(np.uint8)
+
+
+def phone_photo(image: Gray, seed: int = 11) -> Gray:
+    """The page photographed on a dark desk: a dark border all round, the phone's shadow
+    falling across the lower half, paper that is grey rather than white, a slight tilt, blur
+    and noise. Perspective is left out on purpose; the reader does not claim to undo it."""
+    height, width = image.shape
+    margin_x, margin_y = width // 12, height // 14
+    desk = np.full((height + 2 * margin_y, width + 2 * margin_x), 40, np.uint8)
+    paper = (image.astype(np.float32) * (220 / 255)).astype(np.uint8)  # room light is not white
+    desk[margin_y : margin_y + height, margin_x : margin_x + width] = paper
+    photo = skewed(desk, 1.5).astype(np.float32)
+    rows, columns = np.mgrid[0 : photo.shape[0], 0 : photo.shape[1]].astype(np.float32)
+    # A soft-edged shadow whose edge runs diagonally across the page, about 40 % as bright.
+    edge = (rows / photo.shape[0]) * 0.8 + (columns / photo.shape[1]) * 0.4 - 0.55
+    shadow = 1.0 - 0.6 * np.clip(edge / 0.08 + 0.5, 0, 1)
+    blurred = cv2.GaussianBlur(photo * shadow, (5, 5), 0)
+    noise = np.random.default_rng(seed).normal(0.0, 5.0, blurred.shape)
+    return np.clip(blurred + noise, 0, 255).astype(np.uint8)
+
+
+def png_bytes(image: Gray, dpi: int | None = None) -> bytes:
+    return _encode(image, "PNG", dpi=(dpi, dpi) if dpi else None)
+
+
+def jpeg_bytes(image: Gray, quality: int = 90, dpi: int | None = None) -> bytes:
+    return _encode(image, "JPEG", quality=quality, dpi=(dpi, dpi) if dpi else None)
+
+
+def webp_bytes(image: Gray) -> bytes:
+    return _encode(image, "WEBP", quality=90)
+
+
+def jpeg_with_exif_orientation(image: Gray, orientation: int) -> bytes:
+    """A JPEG whose pixels are stored turned and whose EXIF tag says how to turn them back, as
+    phone cameras write them. ``orientation`` 6 means: rotate 90 degrees clockwise to view."""
+    stored = {1: image, 3: turned_clockwise(image, 180), 6: turned_clockwise(image, 270)}
+    stored.update({8: turned_clockwise(image, 90)})
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    buffer = io.BytesIO()
+    Image.fromarray(stored[orientation]).save(buffer, "JPEG", quality=90, exif=exif)
+    return buffer.getvalue()
+
+
+def tiff_bytes(images: list[Gray], dpi: int | None = None) -> bytes:
+    """A multi-page TIFF, one frame per image, as a document scanner or fax server writes it."""
+    frames = [Image.fromarray(image) for image in images]
+    buffer = io.BytesIO()
+    extra: dict[str, Any] = {"dpi": (dpi, dpi)} if dpi else {}
+    frames[0].save(
+        buffer, "TIFF", save_all=True, append_images=frames[1:], compression="tiff_lzw", **extra
+    )
+    return buffer.getvalue()
+
+
+def _encode(image: Gray, image_format: str, **params: Any) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(
+        buffer, image_format, **{k: v for k, v in params.items() if v is not None}
+    )
+    return buffer.getvalue()
+
+
+def truncated(data: bytes) -> bytes:
+    """The first half of a file, as an interrupted upload leaves it."""
+    return data[: len(data) // 2]
+
+
+def a_png_bomb(width: int = 20_000, height: int = 20_000) -> bytes:
+    """A valid 1-bit PNG of ``width`` x ``height`` white-and-black pixels that is only tens of
+    kilobytes on disk: the decompression bomb a reader must refuse before decoding.
+
+    Written by hand because encoding it through Pillow would allocate the very pixels the
+    test is about not allocating.
+    """
+    row = b"\x00" + bytes((width + 7) // 8)  # filter "none", then all-black pixels
+    compressor = zlib.compressobj(9)
+    chunks = [compressor.compress(row) for _ in range(height)]
+    pixels = b"".join(chunks) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # 1-bit grayscale
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", pixels)
+        + _chunk(b"IEND", b"")
+    )
+
+
+def _chunk(kind: bytes, body: bytes) -> bytes:
+    crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+
+def a_mixed_pdf(scanned_invoice_number: str = "20077", dpi: int = 200) -> bytes:
+    """Two pages: a text-layer invoice, then a page that is only a picture of another invoice
+    (number ``scanned_invoice_number``), as when a clerk scans an attachment into a PDF."""
+    scan = an_invoice_scan(dpi=dpi, invoice_number=scanned_invoice_number)
+    return _concatenated_pdfs(an_invoice_pdf(), an_image_only_pdf(scan))
+
+
+def an_image_only_pdf(image: Gray, stamp: str | None = None) -> bytes:
+    """A one-page A4 PDF that is ``image`` stretched over the page, with at most a ``stamp``
+    of real text on top, as a mail room's "Received" stamp is added to a scan."""
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, invariant=True)
+    canvas.drawImage(ImageReader(Image.fromarray(image)), 0, 0, width=A4[0], height=A4[1])
+    if stamp:
+        canvas.setFont("Helvetica", 9)
+        canvas.drawString(400, A4[1] - 25, stamp)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def _concatenated_pdfs(*pdfs: bytes) -> bytes:
+    merged = pdfium.PdfDocument.new()
+    sources = [pdfium.PdfDocument(pdf) for pdf in pdfs]
+    try:
+        for source in sources:
+            merged.import_pages(source)
+        buffer = io.BytesIO()
+        merged.save(buffer)
+        return buffer.getvalue()
+    finally:
+        for source in sources:
+            source.close()
+        merged.close()
