@@ -6,9 +6,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test bench lint format system-deps services setup
+.PHONY: demo test bench lint format system-deps services setup validation-rules
 
-setup: system-deps $(INSTALLED)
+# The official EN 16931 / Peppol BIS validation XSLTs are not redistributed in this repository;
+# data/validation points at a copy (here: the shared data beside the checkout, when present).
+SHARED_VALIDATION := ../shared/data/einvoice/validation
+
+setup: system-deps $(INSTALLED) validation-rules
+
+validation-rules:
+	@if [ ! -e data/validation ] && [ -d $(SHARED_VALIDATION) ]; then \
+		mkdir -p data && ln -s ../$(SHARED_VALIDATION) data/validation && \
+		echo "data/validation -> $(SHARED_VALIDATION)"; fi
 
 system-deps:
 	@scripts/install-system-deps.sh

@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 
 from api.problems import install_problem_handlers
-from api.routes import documents, health
+from api.routes import document_content, documents, health, inbound_email
 from web.routes import router as web_router
 
 
@@ -20,6 +20,8 @@ def create_app() -> FastAPI:
     )
     install_problem_handlers(app)
     app.include_router(documents.router, prefix="/api/v1")
+    app.include_router(inbound_email.router, prefix="/api/v1")
+    app.include_router(document_content.router, prefix="/api/v1")
     app.include_router(health.router)
     app.include_router(web_router)
     return app

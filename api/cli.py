@@ -2,10 +2,12 @@
 
 import logging
 from datetime import timedelta
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from api.read_command import read_command
 from models.db import session_scope
 from models.tenants import (
     ALL_SCOPES,
@@ -17,11 +19,16 @@ from models.tenants import (
     revoke_api_key,
 )
 
+if TYPE_CHECKING:
+    from models.mail_ingest import MailIngestResult
+
 app = typer.Typer(help="Bilag: AI-assisted accounts payable.", no_args_is_help=True)
 company_app = typer.Typer(help="Companies (tenants).", no_args_is_help=True)
 apikey_app = typer.Typer(help="API keys.", no_args_is_help=True)
+eval_app = typer.Typer(help="Accuracy figures on the shared sample data.", no_args_is_help=True)
 app.add_typer(company_app, name="company")
 app.add_typer(apikey_app, name="apikey")
+app.add_typer(eval_app, name="eval")
 CLI_ACTOR = "cli"
 
 
@@ -162,6 +169,221 @@ def demo(
     from api.demo import run_demo
 
     run_demo(port=port, seed_only=seed_only)
+
+
+@app.command(
+    "ingest-mail",
+    help=(
+        "Take in a Maildir's unseen messages (new/, and cur/ without the S flag), oldest first: "
+        "their attachments become documents with channel 'email', as if each message were "
+        "posted to /api/v1/inbound-email. Each message is then marked seen (moved to cur/ with "
+        "the S flag) unless --keep. A message taken in before creates nothing new, so running "
+        "this twice is safe."
+    ),
+)
+def ingest_mail_command(
+    maildir: Annotated[Path, typer.Option("--maildir", help="A Maildir (with new/ and cur/)")],
+    company: Annotated[str, typer.Option("--company", help="The company's org number")],
+    keep: Annotated[
+        bool, typer.Option("--keep", help="Leave messages where they are, not marked seen")
+    ] = False,
+) -> None:
+    """Mail is how most suppliers still send invoices; a local MTA delivering to a Maildir is
+    the simplest way to receive it without a mail gateway that can post to the API."""
+    import mailbox
+    from collections import Counter
+
+    from api.routes.inbound_email import ingest_mail_and_start
+    from models.inbound_mail import MailLimits
+    from models.settings import get_settings
+    from models.status import Channel
+    from models.storage import get_blob_store
+
+    try:
+        box = mailbox.Maildir(maildir, factory=None, create=False)
+    except mailbox.NoSuchMailboxError as exc:
+        raise _fail(f"{maildir} is not a Maildir") from exc
+    if not (maildir / "new").is_dir() or not (maildir / "cur").is_dir():
+        raise _fail(f"{maildir} is not a Maildir: it needs new/ and cur/")
+    with session_scope() as session:
+        found = company_by_org_number(session, company)
+        if found is None:
+            raise _fail(f"no company with org number {company}")
+        company_id = found.id
+    store = get_blob_store()
+    limits = MailLimits(max_decoded_bytes=get_settings().max_upload_bytes)
+    totals: Counter[str] = Counter()
+    for key, path in _unseen_mail(maildir, box.colon):
+        try:
+            raw = box.get_bytes(key)
+        except KeyError:
+            continue  # taken by another reader since the listing
+        with session_scope() as session:
+            result = ingest_mail_and_start(
+                session,
+                store,
+                company_id=company_id,
+                raw=raw,
+                channel=Channel.EMAIL,
+                actor=CLI_ACTOR,
+                limits=limits,
+            )
+        typer.echo(_mail_line(key, result))
+        if not keep:
+            _mark_seen(path, maildir, key, box.colon)
+        created = len(result.created_documents)
+        totals.update(
+            messages=1,
+            created=created,
+            existing=len(result.documents) - created,
+            skipped=len(result.skipped),
+            without_invoice=0 if result.has_documents else 1,
+        )
+    typer.echo(
+        f"{totals['messages']} message(s): {totals['created']} document(s) created, "
+        f"{totals['existing']} existing, {totals['skipped']} part(s) skipped, "
+        f"{totals['without_invoice']} message(s) without an invoice"
+        + ("; left unseen (--keep)" if keep else "")
+    )
+
+
+def _unseen_mail(root: Path, colon: str) -> list[tuple[str, Path]]:
+    """(key, file) of each unseen message, oldest first.
+
+    Read from the file names (Maildir keeps flags there) rather than by opening every message,
+    so a cur/ full of seen mail costs one directory listing.
+    """
+    found: list[tuple[float, str, Path]] = []
+    for subdir in ("new", "cur"):
+        for entry in (root / subdir).iterdir():
+            if entry.name.startswith(".") or not entry.is_file():
+                continue
+            key, _, info = entry.name.partition(colon)
+            flags = info[2:] if info.startswith("2,") else ""
+            if subdir == "new" or "S" not in flags:
+                found.append((entry.stat().st_mtime, key, entry))
+    return [(key, path) for _, key, path in sorted(found)]
+
+
+def _mark_seen(path: Path, root: Path, key: str, colon: str) -> None:
+    """Move the message to cur/ with the S flag added: the Maildir way of saying 'read'."""
+    _, _, info = path.name.partition(colon)
+    flags = set(info[2:]) if info.startswith("2,") else set()
+    target = root / "cur" / f"{key}{colon}2,{''.join(sorted(flags | {'S'}))}"
+    try:
+        path.rename(target)
+    except FileNotFoundError:
+        typer.echo(f"warning: {key} was moved by someone else; not marked seen", err=True)
+
+
+def _mail_line(key: str, result: "MailIngestResult") -> str:
+    """One line per message: who, what, and what came of each part."""
+    message = result.message
+    named = [item.document.filename or str(item.document.id) for item in result.documents]
+    created = [n for n, item in zip(named, result.documents, strict=True) if item.created]
+    existing = [n for n, item in zip(named, result.documents, strict=True) if not item.created]
+    parts = [
+        f"{key}: from {message.sender or '?'}, subject {message.subject or ''!r}",
+        f"created: {', '.join(created) or '-'}",
+        f"existing: {', '.join(existing) or '-'}",
+    ]
+    if result.skipped:
+        parts.append(
+            "skipped: "
+            + "; ".join(
+                f"{part.filename or 'unnamed part'} ({part.reason}: {part.message})"
+                for part in result.skipped
+            )
+        )
+    if not result.has_documents:
+        parts.append(f"no invoice ({message.outcome}): {result.explanation}")
+    return " | ".join(parts)
+
+
+app.command("read")(read_command)
+
+DataRoot = Annotated[
+    Path | None,
+    typer.Option(help="The shared data folder (holds einvoice/ and zugferd/)"),
+]
+
+
+def _data_root(given: Path | None) -> Path:
+    from api.evaluate.einvoices import default_data_root
+
+    root = given or default_data_root()
+    if not root.is_dir():
+        raise _fail(f"no shared data at {root}; pass --data-root or set BILAG_SHARED_DATA")
+    return root
+
+
+def _print_report(report: dict, as_json: bool, keys: tuple[str, ...]) -> None:
+    import json
+
+    if as_json:
+        typer.echo(json.dumps(report, default=str))
+        return
+    for key in keys:
+        if key in report:
+            typer.echo(f"{key}: {report[key]}")
+
+
+@eval_app.command("einvoices")
+def eval_einvoices(
+    data_root: DataRoot = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Parse every e-invoice in manifest.csv and every Factur-X/ZUGFeRD PDF; count agreement."""
+    from api.evaluate.einvoices import evaluate_manifest, evaluate_zugferd
+
+    root = _data_root(data_root)
+    report = {"manifest": evaluate_manifest(root), "zugferd": evaluate_zugferd(root)}
+    if as_json:
+        _print_report(report, True, ())
+        return
+    for name, part in report.items():
+        typer.echo(
+            f"{name}: {part['files']} files, {part['parsed']} parsed, "
+            f"{part['fully_agreeing']} agree on every field ({part['seconds']} s)"
+        )
+        for field, counts in part["fields"].items():
+            typer.echo(f"  {field:<16} {counts['agree']}/{counts['total']}")
+        for item in part["disagreements"] + part["errors"]:
+            typer.echo(f"  ! {item}")
+        if part["aligned"]:
+            typer.echo(f"  ({len(part['aligned'])} compared by the table's own mapping; --json)")
+
+
+@eval_app.command("validation")
+def eval_validation(
+    data_root: DataRoot = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Run the Peppol BIS rule unit tests (vefa testSets) through Bilag's validator."""
+    from api.evaluate.validation import evaluate_peppol_unit_tests
+    from models.settings import get_settings
+    from workers.validation import validator_for
+
+    root = _data_root(data_root)
+    report = evaluate_peppol_unit_tests(
+        root, validator_for(get_settings().validation_artifacts_dir)
+    )
+    _print_report(
+        report,
+        as_json,
+        (
+            "artefacts",
+            "files",
+            "files_agreeing",
+            "tests",
+            "tests_agreeing",
+            "expectations",
+            "agreeing",
+            "disagreeing",
+            "unexplained",
+            "seconds",
+        ),
+    )
 
 
 if __name__ == "__main__":

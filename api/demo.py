@@ -30,7 +30,13 @@ from models.storage import get_blob_store
 from models.tables import Company, Supplier, SupplierBankAccount
 from models.tenants import company_by_org_number, create_company, issue_api_key
 from workers.jobs import start_pipeline
-from workers.samples import SampleInvoice, SampleLine, render_sample_invoice_pdf
+from workers.sample_ehf import render_sample_invoice_ehf
+from workers.samples import (
+    SampleInvoice,
+    SampleLine,
+    render_sample_invoice_pdf,
+    render_sample_invoice_scan,
+)
 
 DEMO_ACTOR = "demo"
 DEMO_COMPANY_NAME = "Nordlys Demo AS"
@@ -102,22 +108,32 @@ def seed_demo() -> tuple[Company, str]:
         )
         _seed_suppliers(session, company)
         issued = issue_api_key(session, company_id=company.id, name="demo", actor=DEMO_ACTOR)
-    for spec in _sample_invoices(company):
-        pdf = render_sample_invoice_pdf(spec)
-        staged = stage_bytes(store, pdf, f"faktura-{spec.invoice_number}.pdf")
+    for index, spec in enumerate(_sample_invoices(company)):
+        data, filename, media_type = _as_received(index, spec)
+        staged = stage_bytes(store, data, filename)
         with session_scope() as session:
             result = ingest_document(
                 session,
                 store,
                 staged=staged,
                 company_id=company.id,
-                media_type="application/pdf",
+                media_type=media_type,
                 channel=Channel.DEMO,
                 actor=DEMO_ACTOR,
             )
         if result.created:
             start_pipeline(result.document)
     return company, issued.plaintext
+
+
+def _as_received(index: int, spec: SampleInvoice) -> tuple[bytes, str, str]:
+    """One sample per way invoices arrive: a PDF, an EHF e-invoice, a scan."""
+    name = f"faktura-{spec.invoice_number}"
+    if index % 3 == 1:
+        return render_sample_invoice_ehf(spec), f"{name}.xml", "application/xml"
+    if index % 3 == 2:
+        return render_sample_invoice_scan(spec), f"{name}.png", "image/png"
+    return render_sample_invoice_pdf(spec), f"{name}.pdf", "application/pdf"
 
 
 def _seed_suppliers(session: Session, company: Company) -> None:

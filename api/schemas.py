@@ -3,6 +3,7 @@
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -42,8 +43,61 @@ class InvoiceOut(BaseModel):
     total_amount: Decimal | None
     amount_due: Decimal | None
     supplier_org_number: str | None
+    supplier_vat_number: str | None
+    supplier_name: str | None
+    buyer_org_number: str | None
+    buyer_reference: str | None
+    po_number: str | None
     kid: str | None
+    bank_account: str | None
     lines: list[LineOut]
+
+
+class PageOut(BaseModel):
+    number: int
+    width: float = Field(description="In PDF points")
+    height: float
+    source: str = Field(description="text (text layer) or ocr")
+    rotation: int = Field(description="Clockwise degrees turned to read the page upright")
+    skew: float | None = Field(description="Degrees of skew removed before OCR")
+    image: str | None = Field(description="Link to the upright page image")
+    tokens: str = Field(description="Link to the page's words with boxes and confidences")
+
+
+class FindingOut(BaseModel):
+    rule_id: str
+    severity: str = Field(description="fatal, warning or information")
+    message: str
+    location: str | None
+    artefact: str = Field(description="Rule set and version, e.g. PEPPOL-EN16931-UBL 2026.5")
+
+
+class AttachmentOut(BaseModel):
+    position: int
+    filename: str | None
+    media_type: str | None
+    description: str | None
+    size_bytes: int | None
+    external_uri: str | None
+    shown_as_pages: bool
+    download: str | None
+
+
+class ExceptionOut(BaseModel):
+    code: str = Field(description="Stable reason code, e.g. einvoice_invalid")
+    message: str
+    detail: dict[str, Any]
+    created_at: datetime
+    resolved_at: datetime | None
+    resolved_by: str | None
+
+
+class EInvoiceOut(BaseModel):
+    syntax: str = Field(description="ubl-invoice, ubl-credit-note, cii or zugferd-1")
+    validation: str | None = Field(description="ok, warning, fatal or unavailable")
+    findings: list[FindingOut]
+    attachments: list[AttachmentOut]
+    data: dict[str, Any] = Field(description="The EN 16931 model as parsed")
 
 
 class StatusOut(BaseModel):
@@ -92,6 +146,9 @@ class DocumentSummary(BaseModel):
 class DocumentOut(DocumentSummary):
     fields: dict[str, FieldOut]
     invoice: InvoiceOut | None
+    pages: list[PageOut]
+    einvoice: EInvoiceOut | None = Field(description="Set when the invoice came as XML")
+    exceptions: list[ExceptionOut] = Field(description="Why it waits for a person, if it does")
 
     @classmethod
     def of_detail(cls, detail: DocumentDetail) -> "DocumentOut":
@@ -101,13 +158,51 @@ class DocumentOut(DocumentSummary):
                 **detail.invoice.model_dump(include=set(InvoiceOut.model_fields) - {"lines"}),
                 lines=[LineOut.model_validate(line, from_attributes=True) for line in detail.lines],
             )
+        document = detail.document
+        base = f"/api/v1/documents/{document.id}"
         return cls(
-            **DocumentSummary.of(detail.document).model_dump(),
+            **DocumentSummary.of(document).model_dump(),
             fields={
                 f.name: FieldOut.model_validate(f, from_attributes=True) for f in detail.fields
             },
             invoice=invoice,
+            pages=[
+                PageOut(
+                    number=p.number,
+                    width=p.width,
+                    height=p.height,
+                    source=p.source,
+                    rotation=p.rotation,
+                    skew=p.skew,
+                    image=f"{base}/pages/{p.number}/image" if p.image_sha256 else None,
+                    tokens=f"{base}/pages/{p.number}/tokens",
+                )
+                for p in detail.pages
+            ],
+            einvoice=_einvoice_out(detail, base),
+            exceptions=[
+                ExceptionOut.model_validate(e, from_attributes=True) for e in detail.exceptions
+            ],
         )
+
+
+def _einvoice_out(detail: DocumentDetail, base: str) -> EInvoiceOut | None:
+    document = detail.document
+    if document.einvoice is None or document.einvoice_syntax is None:
+        return None
+    return EInvoiceOut(
+        syntax=document.einvoice_syntax,
+        validation=document.validation_result,
+        findings=[FindingOut.model_validate(f, from_attributes=True) for f in detail.findings],
+        attachments=[
+            AttachmentOut(
+                **a.model_dump(include=set(AttachmentOut.model_fields) - {"download"}),
+                download=f"{base}/attachments/{a.position}" if a.sha256 else None,
+            )
+            for a in detail.attachments
+        ],
+        data=document.einvoice,
+    )
 
 
 class DocumentList(BaseModel):

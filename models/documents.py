@@ -6,13 +6,23 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, and_, col, or_, select
 
 from models.audit import record_audit
 from models.column_types import utc_now
 from models.status import DocumentStatus
-from models.tables import Document, ExtractedField, Invoice, InvoiceLine
+from models.tables import (
+    Document,
+    DocumentAttachment,
+    ExceptionCase,
+    ExtractedField,
+    Invoice,
+    InvoiceLine,
+    Page,
+    ValidationFinding,
+)
 
 
 class InvalidCursorError(ValueError):
@@ -135,6 +145,10 @@ class DocumentDetail:
     fields: list[ExtractedField]
     invoice: Invoice | None
     lines: list[InvoiceLine]
+    pages: list[Page]
+    findings: list[ValidationFinding]
+    attachments: list[DocumentAttachment]
+    exceptions: list[ExceptionCase]
 
 
 def load_document_detail(session: Session, document: Document) -> DocumentDetail:
@@ -165,4 +179,24 @@ def load_document_detail(session: Session, document: Document) -> DocumentDetail
                 .order_by(col(InvoiceLine.line_number))
             )
         )
-    return DocumentDetail(document, fields, invoice, lines)
+    return DocumentDetail(
+        document,
+        fields,
+        invoice,
+        lines,
+        pages=_owned_rows(session, Page, document, Page.number),
+        findings=_owned_rows(session, ValidationFinding, document, ValidationFinding.id),
+        attachments=_owned_rows(session, DocumentAttachment, document, DocumentAttachment.position),
+        exceptions=_owned_rows(session, ExceptionCase, document, ExceptionCase.created_at),
+    )
+
+
+def _owned_rows(session: Session, table: Any, document: Document, order: Any) -> list[Any]:
+    """Rows of ``table`` that belong to the document, scoped to its company like every query."""
+    return list(
+        session.exec(
+            select(table)
+            .where(table.document_id == document.id, table.company_id == document.company_id)
+            .order_by(col(order))
+        )
+    )

@@ -17,9 +17,20 @@ _XML_TYPES = {"text/xml", "application/xml"}
 
 
 def sniff_media_type(head: bytes) -> str:
-    """The media type libmagic sees in the first bytes of a file (XML is always application/xml)."""
+    """The media type libmagic sees in the first bytes of a file (XML is always application/xml).
+
+    libmagic calls XML without an ``<?xml`` declaration plain text; ERPs often send UBL that way,
+    so text that starts with an element is taken as XML (the XML reader decides if it is one).
+    """
     media_type = magic.from_buffer(head, mime=True) or "application/octet-stream"
-    return "application/xml" if media_type in _XML_TYPES else media_type
+    if media_type in _XML_TYPES or (media_type == "text/plain" and _starts_with_element(head)):
+        return "application/xml"
+    return media_type
+
+
+def _starts_with_element(head: bytes) -> bool:
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    return text.startswith(b"<") and text[1:2].isalpha()
 
 
 def is_executable(media_type: str) -> bool:

@@ -5,7 +5,9 @@ checked against its name at any time. Writes go to a temporary file in the targe
 fsynced, then renamed into place: a crash never leaves a half-written blob under a real name.
 """
 
+import hashlib
 import os
+import tempfile
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -67,6 +69,18 @@ class FileBlobStore:
             return self.path_for(sha256).open("rb")
         except FileNotFoundError as exc:
             raise BlobMissingError(f"blob {sha256} is not in the store at {self.root}") from exc
+
+
+def store_bytes(store: BlobStore, data: bytes) -> str:
+    """Put bytes made by Bilag itself (page images, attachments) in the store; their SHA-256."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    if store.exists(sha256):
+        return sha256
+    fd, name = tempfile.mkstemp(dir=store.staging_dir(), suffix=".part")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    store.put_file(Path(name), sha256)
+    return sha256
 
 
 def _fsync_dir(path: Path) -> None:

@@ -28,6 +28,13 @@ Why these figures, measured this way:
   records give the time spent inside each stage, which separates stage work from per-job
   overhead (fork, dequeue, bookkeeping) and from process start-up.
 
+* **OCR** is where scanned invoices spend their time. Bilag's whole read of a 300 dpi A4 scan
+  (decode, clean-up, orientation, deskew, tesseract, viewer image) is timed against bare
+  ``tesseract`` on the same image, both single-threaded (``OMP_THREAD_LIMIT=1``), so the
+  overhead of everything around tesseract shows as one ratio (``scripts/bench_ocr.py``). Scaling
+  is measured twice: reader processes side by side, and real ``bilag worker`` processes
+  draining a queue of scans through the whole pipeline, one worker against two.
+
 CPU figures come from /proc: per process group, plus how busy the whole machine was. A process
 that starts and exits inside a measured window (a PostgreSQL backend serving one short-lived
 connection, say) is missing from the per-group figures but not from the machine's.
@@ -38,6 +45,7 @@ import asyncio
 import contextlib
 import cProfile
 import io
+import json
 import math
 import os
 import pstats
@@ -322,6 +330,21 @@ def job_stats(redis: Redis) -> JobStats:
 # Uploads
 
 
+def render_scans(count: int) -> list[tuple[str, bytes]]:
+    """``count`` distinct 300 dpi A4 scans (PNG) of invoices, with a small skew."""
+    from tests.builders import an_invoice
+    from workers.samples import render_sample_invoice_scan
+
+    tag = random.randint(100, 999)
+    return [
+        (
+            f"scan-{tag}{i:04d}.png",
+            render_sample_invoice_scan(an_invoice(invoice_number=f"{tag}{i:04d}"), dpi=300),
+        )
+        for i in range(count)
+    ]
+
+
 def render_pdfs(count: int) -> list[tuple[str, bytes]]:
     """``count`` distinct invoice PDFs; a run tag keeps them distinct from earlier runs too."""
     from tests.builders import an_invoice_pdf
@@ -551,25 +574,36 @@ class Bench:
         return loaded.document_ids
 
     def pipeline(
-        self, label: str, payloads: Sequence[tuple[str, bytes]], fork: bool
+        self,
+        label: str,
+        payloads: Sequence[tuple[str, bytes]],
+        fork: bool,
+        workers: int = 1,
     ) -> PipelineResult:
+        """Drain a fresh batch with ``workers`` burst workers started together."""
         document_ids = self.queue_batch(payloads)
-        argv = [*bilag_command(), "worker", "--burst", "--name", f"bench-{secrets.token_hex(3)}"]
-        argv.append("--fork" if fork else "--no-fork")
-        log = self.workdir / f"worker-{'fork' if fork else 'in-process'}.log"
         timeout = max(300.0, len(document_ids) * 3.0)
         usage_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu_before = CpuSnapshot.take({})
         started = time.perf_counter()
-        proc = self.processes.start(argv, self.env, log)
-        try:
-            exit_code = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            print(f"  warning: the worker ran past {timeout:.0f} s and was stopped; see {log}")
-            exit_code = -1
+        procs = []
+        for number in range(workers):
+            name = f"bench-{secrets.token_hex(3)}"
+            argv = [*bilag_command(), "worker", "--burst", "--name", name]
+            argv.append("--fork" if fork else "--no-fork")
+            log = self.workdir / f"worker-{'fork' if fork else 'in-process'}-{number}.log"
+            procs.append((self.processes.start(argv, self.env, log), log))
+        exit_code = 0
+        for proc, log in procs:
+            try:
+                exit_code = exit_code or proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                print(f"  warning: a worker ran past {timeout:.0f} s and was stopped; see {log}")
+                exit_code = -1
         wall = time.perf_counter() - started
         cpu_after = CpuSnapshot.take({})
-        self.processes.stop(proc)
+        for proc, _ in procs:
+            self.processes.stop(proc)
         usage_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         worker_cpu = (usage_after.ru_utime + usage_after.ru_stime) - (
             usage_before.ru_utime + usage_before.ru_stime
@@ -689,6 +723,13 @@ def run(args: argparse.Namespace, database_url: str, workdir: Path) -> None:
     try:
         bench.redis.flushdb()
         bench.prepare()
+        if "ocr" in args.sections:
+            summary.extend(run_ocr_sections(bench, args))
+        if "ingest" not in args.sections:
+            print("\n== summary")
+            for line in summary:
+                print(line)
+            return
         batches = 3 if args.profile else 2
         total = WARMUP_UPLOADS + args.uploads + batches * args.documents
         started = time.perf_counter()
@@ -733,6 +774,36 @@ def run(args: argparse.Namespace, database_url: str, workdir: Path) -> None:
             Redis.from_url(args.redis_url).flushdb()
 
 
+def run_ocr_sections(bench: Bench, args: argparse.Namespace) -> list[str]:
+    """OCR cost against bare tesseract, then scaling of real workers on a queue of scans."""
+    from bench_ocr import format_table, run_ocr_bench
+
+    print("\n== OCR: Bilag's whole read of a 300 dpi A4 scan against bare tesseract")
+    figures = run_ocr_bench(pages=args.scans // 2)
+    print(format_table(figures))
+    print(json.dumps(figures))
+    bare, bilag = figures["bare_tesseract_s_per_page"], figures["bilag_read_image_s_per_page"]
+    summary = [
+        f"OCR s/page (median): bare tesseract {bare['median']:.3f}, Bilag {bilag['median']:.3f}"
+        f" = {figures['ratio_median']:.2f}x (best {figures['ratio_best']:.2f}x; target <= 1.2x)",
+        f"OCR reader processes 1 -> 2: {figures['pages_per_s_1_process']:.2f} -> "
+        f"{figures['pages_per_s_2_processes']:.2f} pages/s = {figures['process_speedup']:.2f}x "
+        "(target >= 1.8x)",
+    ]
+    scans = render_scans(2 * args.scans)
+    rates = []
+    for workers, batch in ((1, scans[: args.scans]), (2, scans[args.scans :])):
+        print(f"\n== pipeline of {args.scans} scans (300 dpi PNG), {workers} bilag worker(s)")
+        result = bench.pipeline(f"{workers} worker(s), scans", batch, fork=False, workers=workers)
+        report_pipeline(result)
+        rates.append(result.documents / result.busy)
+    summary.append(
+        f"scans through the pipeline: 1 worker {rates[0]:.2f} pages/s, 2 workers "
+        f"{rates[1]:.2f} pages/s = {rates[1] / rates[0]:.2f}x (target >= 1.8x)"
+    )
+    return summary
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--uploads", type=int, default=2000, help="measured uploads (default 2000)")
@@ -752,6 +823,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--redis-url",
         default=DEFAULT_REDIS_URL,
         help=f"Redis database to use; flushed at start and end (default {DEFAULT_REDIS_URL})",
+    )
+    parser.add_argument(
+        "--scans", type=int, default=16, help="scans per OCR pipeline batch (default 16)"
+    )
+    parser.add_argument(
+        "--sections",
+        nargs="+",
+        choices=("ocr", "ingest"),
+        default=["ocr", "ingest"],
+        help="what to measure (default both; ingest includes the text-PDF pipeline)",
     )
     parser.add_argument(
         "--profile",

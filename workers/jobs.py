@@ -39,8 +39,13 @@ def job_id_for(document_id: uuid.UUID | str, run: int, stage: Stage) -> str:
     return f"bilag-{document_id}-r{run}-{stage.name}"
 
 
-def enqueue_stage(document_id: uuid.UUID | str, run: int, stage: Stage = FIRST_STAGE) -> None:
-    """Queue ``stage`` for this run of the document, once."""
+def enqueue_stage(
+    document_id: uuid.UUID | str,
+    run: int,
+    stage: Stage = FIRST_STAGE,
+    pages: int | None = None,
+) -> None:
+    """Queue ``stage`` for this run of the document, once; ``pages`` sizes its time limit."""
     settings = get_settings()
     try:
         get_queue().enqueue(
@@ -50,7 +55,7 @@ def enqueue_stage(document_id: uuid.UUID | str, run: int, stage: Stage = FIRST_S
             stage.name,
             job_id=job_id_for(document_id, run, stage),
             unique=True,
-            job_timeout=stage.timeout(settings),
+            job_timeout=stage.timeout(settings, pages),
             retry=Retry(max=settings.job_retries, interval=settings.job_retry_intervals)
             if settings.job_retries
             else None,
@@ -87,15 +92,17 @@ def run_stage(document_id: str, run: int, stage_name: str) -> str:
             if stage.running is not None and document.status != stage.running:
                 set_status(session, document, stage.running, actor=ACTOR)
                 session.commit()
-            stage.run(StageContext(session, document, get_blob_store(), get_settings()))
-            if stage.done is not None:
-                set_status(session, document, stage.done, actor=ACTOR)
+            outcome = stage.run(StageContext(session, document, get_blob_store(), get_settings()))
+            done = outcome or stage.done
+            if done is not None:
+                set_status(session, document, done, actor=ACTOR)
+            pages = document.page_count
     except PermanentError as error:
         mark_failed(document_id, run, stage.name, error.code, error.message)
         return f"failed: {error.code}"
     following = next_stage(stage)
     if following is not None:
-        enqueue_stage(document_id, run, following)
+        enqueue_stage(document_id, run, following, pages)
     return "ok"
 
 

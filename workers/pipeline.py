@@ -15,28 +15,33 @@ from workers.stages import StageContext, extract_document, read_document, receiv
 
 @dataclass(frozen=True)
 class Stage:
+    """One step. ``run`` may return a status that replaces ``done`` (e.g. ``needs_review``).
+
+    ``timeout`` gets the settings and the document's page count (None before it is known).
+    """
+
     name: str
-    run: Callable[[StageContext], None]
+    run: Callable[[StageContext], DocumentStatus | None]
     running: DocumentStatus | None
     done: DocumentStatus | None
-    timeout: Callable[[Settings], int]
+    timeout: Callable[[Settings, int | None], int]
+
+
+def _read_timeout(settings: Settings, pages: int | None) -> int:
+    """OCR time grows with pages; a one-page budget would time out every long scan."""
+    extra_pages = max((pages or 1) - 1, 0)
+    return settings.read_timeout_seconds + extra_pages * settings.read_seconds_per_page
 
 
 PIPELINE: tuple[Stage, ...] = (
-    Stage("receive", receive_document, None, None, lambda s: s.stage_timeout_seconds),
-    Stage(
-        "read",
-        read_document,
-        DocumentStatus.READING,
-        DocumentStatus.READ,
-        lambda s: s.read_timeout_seconds,
-    ),
+    Stage("receive", receive_document, None, None, lambda s, _: s.stage_timeout_seconds),
+    Stage("read", read_document, DocumentStatus.READING, DocumentStatus.READ, _read_timeout),
     Stage(
         "extract",
         extract_document,
         DocumentStatus.EXTRACTING,
         DocumentStatus.EXTRACTED,
-        lambda s: s.stage_timeout_seconds,
+        lambda s, _: s.stage_timeout_seconds,
     ),
 )
 _BY_NAME = {stage.name: stage for stage in PIPELINE}

@@ -13,13 +13,29 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from ml.extraction.header_fields import FieldValue, extract_header_fields
+from models.audit import record_audit
 from models.column_types import utc_now
+from models.einvoice import EInvoice
+from models.einvoice_fields import fields_from_einvoice
 from models.errors import PermanentError
+from models.exception_cases import ExceptionReason, sync_exception_cases
 from models.settings import Settings
-from models.storage import BlobStore
-from models.tables import Company, Document, ExtractedField, Invoice, Page
+from models.status import DocumentStatus
+from models.storage import BlobStore, store_bytes
+from models.tables import (
+    Company,
+    Document,
+    DocumentAttachment,
+    ExtractedField,
+    Invoice,
+    InvoiceLine,
+    Page,
+    ValidationFinding,
+)
 from models.tokens import PageTokens, TokenSource
-from workers.readers import Reader, reader_for
+from workers.readers import Reader, ReadOptions, reader_for
+from workers.readers.result import PageRead, ReadResult
+from workers.validation import validate_einvoice_xml
 
 
 @dataclass
@@ -48,37 +64,111 @@ def _verified_original(ctx: StageContext) -> bytes:
     return data
 
 
-def receive_document(ctx: StageContext) -> None:
+def receive_document(ctx: StageContext) -> DocumentStatus | None:
     """Check the stored original is intact and within the page limit before spending work on it."""
     data = _verified_original(ctx)
-    pages = _reader(ctx.document).count_pages(data)
-    if pages > ctx.settings.max_pdf_pages:
+    options = ReadOptions.from_settings(ctx.settings)
+    pages = _reader(ctx.document).count_pages(data, options)
+    if pages > ctx.settings.max_pages:
         raise PermanentError(
             "too_many_pages",
-            f"The document has {pages} pages; the limit is {ctx.settings.max_pdf_pages}.",
+            f"The document has {pages} pages; the limit is {ctx.settings.max_pages}.",
         )
     ctx.document.page_count = pages
     ctx.session.add(ctx.document)
+    return None
 
 
-def read_document(ctx: StageContext) -> None:
-    """Turn the original into page tokens, replacing those of any earlier run.
+def read_document(ctx: StageContext) -> DocumentStatus | None:
+    """Turn the original into page tokens and, for e-invoices, data and rule findings.
 
-    The receive stage has just checked the original against its digest; no need to hash again.
+    Everything a previous run produced is replaced. The receive stage has just checked the
+    original against its digest; no need to hash again.
     """
     data = ctx.store.read(ctx.document.sha256)
-    pages = _reader(ctx.document).read(data, ctx.settings.max_pdf_pages)
+    result = _reader(ctx.document).read(data, ReadOptions.from_settings(ctx.settings))
+    _replace_pages(ctx, result.pages)
+    _replace_einvoice(ctx, result)
+    if result.notes:
+        record_audit(
+            ctx.session,
+            company_id=ctx.document.company_id,
+            actor="worker",
+            action="document.read",
+            entity_type="document",
+            entity_id=ctx.document.id,
+            detail=" ".join(result.notes),
+        )
+    return None
+
+
+def _replace_pages(ctx: StageContext, pages: list[PageRead]) -> None:
     ctx.session.exec(delete(Page).where(col(Page.document_id) == ctx.document.id))
     for page in pages:
         ctx.session.add(
             Page(
                 company_id=ctx.document.company_id,
                 document_id=ctx.document.id,
-                number=page.number,
-                width=page.width,
-                height=page.height,
-                source=page.source.value,
-                tokens=page.to_json(),
+                number=page.tokens.number,
+                width=page.tokens.width,
+                height=page.tokens.height,
+                source=page.tokens.source.value,
+                tokens=page.tokens.to_json(),
+                image_sha256=store_bytes(ctx.store, page.image) if page.image else None,
+                image_media_type=page.image_media_type if page.image else None,
+                rotation=page.rotation,
+                skew=page.skew,
+            )
+        )
+    ctx.document.page_count = len(pages)
+
+
+def _replace_einvoice(ctx: StageContext, result: ReadResult) -> None:
+    document = ctx.document
+    for table in (ValidationFinding, DocumentAttachment):
+        ctx.session.exec(delete(table).where(col(table.document_id) == document.id))
+    einvoice = result.einvoice
+    document.einvoice = einvoice.to_json() if einvoice else None
+    document.einvoice_syntax = einvoice.syntax.value if einvoice else None
+    document.validation_result = None
+    if einvoice is None or result.xml is None:
+        ctx.session.add(document)
+        return
+    _store_attachments(ctx, einvoice)
+    outcome = validate_einvoice_xml(result.xml, einvoice, ctx.settings.validation_artifacts_dir)
+    document.validation_result = outcome.result
+    for finding in outcome.findings:
+        ctx.session.add(
+            ValidationFinding(
+                company_id=document.company_id,
+                document_id=document.id,
+                rule_id=finding.rule_id,
+                severity=finding.severity.value,
+                message=finding.message,
+                location=finding.location,
+                artefact=finding.artefact,
+            )
+        )
+    if outcome.note:
+        result.notes.append(outcome.note)
+    ctx.session.add(document)
+
+
+def _store_attachments(ctx: StageContext, einvoice: EInvoice) -> None:
+    display = einvoice.display_pdf()
+    for position, attachment in enumerate(einvoice.attachments, start=1):
+        ctx.session.add(
+            DocumentAttachment(
+                company_id=ctx.document.company_id,
+                document_id=ctx.document.id,
+                position=position,
+                filename=(attachment.filename or "")[:255] or None,
+                media_type=(attachment.media_type or "")[:100] or None,
+                description=attachment.description,
+                sha256=store_bytes(ctx.store, attachment.data) if attachment.data else None,
+                size_bytes=len(attachment.data) if attachment.data else None,
+                external_uri=attachment.uri,
+                shown_as_pages=attachment is display,
             )
         )
 
@@ -90,14 +180,32 @@ def _load_pages(session: Session, document: Document) -> list[PageTokens]:
     return [PageTokens.from_json(row.tokens) for row in rows]
 
 
-def extract_document(ctx: StageContext) -> None:
-    """Find header fields and keep them; a clerk's correction is never overwritten."""
+def _fields_of_einvoice(einvoice_json: dict) -> dict[str, FieldValue]:
+    """E-invoice fields are stated, not guessed: full confidence, source ``xml``."""
+    einvoice = EInvoice.from_json(einvoice_json)
+    return {
+        name: FieldValue(name, value, 1.0, None, None, TokenSource.XML)
+        for name, value in fields_from_einvoice(einvoice).items()
+    }
+
+
+_EXTRACT_OWNS = frozenset({"einvoice_invalid"})
+
+
+def extract_document(ctx: StageContext) -> DocumentStatus | None:
+    """Find the invoice fields and keep them; a clerk's correction is never overwritten.
+
+    Returns ``needs_review`` when the document has open exception cases.
+    """
     document = ctx.document
     company = ctx.session.get(Company, document.company_id)
-    found = extract_header_fields(
-        _load_pages(ctx.session, document),
-        default_currency=company.base_currency if company else None,
-    )
+    if document.einvoice is not None:
+        found = _fields_of_einvoice(document.einvoice)
+    else:
+        found = extract_header_fields(
+            _load_pages(ctx.session, document),
+            default_currency=company.base_currency if company else None,
+        )
     existing = {
         row.name: row
         for row in ctx.session.exec(
@@ -118,7 +226,41 @@ def extract_document(ctx: StageContext) -> None:
             ctx.session.delete(row)
     current = {name: value.value for name, value in found.items()}
     current |= {name: existing[name].value for name in corrected}
-    _save_invoice(ctx.session, document, current)
+    invoice = _save_invoice(ctx.session, document, current)
+    if document.einvoice is not None:
+        _save_einvoice_lines(ctx.session, invoice, document.einvoice)
+    reasons = _validation_reasons(ctx.session, document)
+    open_cases = sync_exception_cases(
+        ctx.session, document, reasons, owned_codes=_EXTRACT_OWNS, actor="worker"
+    )
+    return DocumentStatus.NEEDS_REVIEW if open_cases else None
+
+
+def _validation_reasons(session: Session, document: Document) -> list[ExceptionReason]:
+    if document.validation_result != "fatal":
+        return []
+    fatal = session.exec(
+        select(ValidationFinding).where(
+            ValidationFinding.document_id == document.id, ValidationFinding.severity == "fatal"
+        )
+    ).all()
+    rules = sorted({finding.rule_id for finding in fatal})
+    return [
+        ExceptionReason(
+            code="einvoice_invalid",
+            message=(
+                f"The e-invoice breaks {len(rules)} official rule(s) that make it invalid: "
+                + ", ".join(rules[:10])
+                + (" ..." if len(rules) > 10 else "")
+            ),
+            detail={
+                "rules": [
+                    {"rule_id": f.rule_id, "message": f.message, "artefact": f.artefact}
+                    for f in fatal
+                ]
+            },
+        )
+    ]
 
 
 def _apply_field(row: ExtractedField, value: FieldValue) -> None:
@@ -129,17 +271,53 @@ def _apply_field(row: ExtractedField, value: FieldValue) -> None:
     row.source = value.source.value
 
 
-def _save_invoice(session: Session, document: Document, values: dict[str, str | None]) -> None:
+def _save_invoice(session: Session, document: Document, values: dict[str, str | None]) -> Invoice:
     invoice = session.exec(select(Invoice).where(Invoice.document_id == document.id)).first()
     invoice = invoice or Invoice(company_id=document.company_id, document_id=document.id)
+    invoice.document_type = values.get("document_type") or invoice.document_type
     invoice.invoice_number = values.get("invoice_number")
     invoice.invoice_date = _as_date(values.get("invoice_date"))
     invoice.due_date = _as_date(values.get("due_date"))
     invoice.currency = values.get("currency")
+    invoice.net_amount = _as_decimal(values.get("net_amount"))
+    invoice.vat_amount = _as_decimal(values.get("vat_amount"))
     invoice.total_amount = _as_decimal(values.get("total_amount"))
+    invoice.amount_due = _as_decimal(values.get("amount_due"))
     invoice.supplier_org_number = values.get("supplier_org_number")
+    invoice.supplier_vat_number = values.get("supplier_vat_number")
+    invoice.supplier_name = _clip(values.get("supplier_name"), 200)
+    invoice.buyer_org_number = values.get("buyer_org_number")
+    invoice.buyer_reference = _clip(values.get("buyer_reference"), 200)
+    invoice.po_number = _clip(values.get("po_number"), 64)
+    invoice.kid = _clip(values.get("kid"), 25)
+    invoice.bank_account = _clip(values.get("iban") or values.get("bank_account"), 40)
     invoice.updated_at = utc_now()
     session.add(invoice)
+    session.flush()
+    return invoice
+
+
+def _save_einvoice_lines(session: Session, invoice: Invoice, einvoice_json: dict) -> None:
+    session.exec(delete(InvoiceLine).where(col(InvoiceLine.invoice_id) == invoice.id))
+    for number, line in enumerate(EInvoice.from_json(einvoice_json).lines, start=1):
+        session.add(
+            InvoiceLine(
+                company_id=invoice.company_id,
+                invoice_id=invoice.id,
+                line_number=number,
+                description=line.description or line.item_description or "",
+                item_code=_clip(line.item_code, 64),
+                quantity=line.quantity,
+                unit=_clip(line.unit, 16),
+                unit_price=line.unit_price,
+                vat_rate=line.vat_rate,
+                amount=line.net_amount,
+            )
+        )
+
+
+def _clip(value: str | None, limit: int) -> str | None:
+    return value[:limit] if value else None
 
 
 def _as_date(value: str | None) -> date | None:

@@ -22,7 +22,7 @@ from models.documents import (
     restart,
 )
 from models.ingest import IdempotencyConflictError, IngestResult, StagedFile, ingest_document
-from models.sniff import claimed_media_type, is_executable, sniff_media_type
+from models.media import UNSUPPORTED_MEDIA_TYPE, MediaTypeRejectedError, decide_media_type
 from models.status import Channel, DocumentStatus
 from models.storage import BlobStore
 from models.tables import ApiKey, Document
@@ -37,39 +37,27 @@ def _actor(key: ApiKey) -> str:
     return f"api_key:{key.prefix}"
 
 
+def _readable(media_type: str) -> bool:
+    return reader_for(media_type) is not None
+
+
 def _check_media_type(staged: StagedFile) -> str:
     """The sniffed type if Bilag can read it; otherwise a 415 that says what the bytes are."""
-    actual = sniff_media_type(staged.head)
-    claimed = claimed_media_type(staged.filename, staged.declared_type)
-    accepted = ", ".join(supported_media_types())
-    if reader_for(actual) is not None:
-        return actual
-    if is_executable(actual):
-        raise Problem(
-            415,
-            "file_type_mismatch",
-            f"The file is an executable program ({actual})"
-            + (f", not {claimed} as its name or Content-Type says" if claimed else "")
-            + f". Accepted types: {accepted}.",
-            detected_type=actual,
-            claimed_type=claimed,
+    try:
+        return decide_media_type(
+            staged.head,
+            staged.filename,
+            staged.declared_type,
+            _readable,
+            supported_media_types(),
         )
-    if claimed is not None and reader_for(claimed) is not None:
-        raise Problem(
-            415,
-            "file_type_mismatch",
-            f"The file claims to be {claimed} but its bytes are {actual}. "
-            f"Accepted types: {accepted}.",
-            detected_type=actual,
-            claimed_type=claimed,
-        )
-    raise Problem(
-        415,
-        "unsupported_media_type",
-        f"Bilag cannot read {actual} files. Accepted types: {accepted}.",
-        detected_type=actual,
-        accepted_types=supported_media_types(),
-    )
+    except MediaTypeRejectedError as rejected:
+        extra: dict[str, Any] = {"detected_type": rejected.detected_type}
+        if rejected.code == UNSUPPORTED_MEDIA_TYPE:
+            extra["accepted_types"] = rejected.accepted_types
+        else:
+            extra["claimed_type"] = rejected.claimed_type
+        raise Problem(415, rejected.code, rejected.message, **extra) from rejected
 
 
 def _ingest_and_start(session: Session, store: BlobStore, **ingest: Any) -> IngestResult:

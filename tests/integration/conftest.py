@@ -21,6 +21,7 @@ from models.migrate import upgrade_to_head
 from models.settings import get_settings
 from models.tenants import create_company, issue_api_key
 from tests.integration.helpers import TEST_REDIS_URL, Tenant
+from tests.shared_data import shared_data_root, shared_path
 from workers.worker import build_worker
 
 ADMIN_URL = os.environ.get(
@@ -42,6 +43,9 @@ def database_url() -> Iterator[str]:
     os.environ["BILAG_DATABASE_URL"] = url
     os.environ["BILAG_REDIS_URL"] = TEST_REDIS_URL
     os.environ["BILAG_JOB_RETRY_INTERVALS"] = "[0]"
+    shared = shared_data_root()
+    if shared is not None and (shared / "einvoice" / "validation").is_dir():
+        os.environ["BILAG_VALIDATION_ARTIFACTS_DIR"] = str(shared / "einvoice" / "validation")
     get_settings.cache_clear()
     upgrade_to_head()
     yield url
@@ -113,3 +117,9 @@ def drain(database_url: str) -> Callable[[], None]:
         build_worker(fork=False).work(burst=True)
 
     return _drain
+
+
+@pytest.fixture
+def validation_rules(database_url: str) -> None:
+    """Skip unless the official validation artefacts are there to validate with."""
+    shared_path("einvoice", "validation")

@@ -145,7 +145,7 @@ def test_a_password_protected_pdf_fails_as_encrypted(client, tenant, drain):
 
 
 def test_a_pdf_over_the_page_limit_fails_before_it_is_read(client, tenant, drain, configure):
-    configure(max_pdf_pages=3)
+    configure(max_pages=3)
     created = upload(client, tenant, a_pdf_with_pages(5), "long.pdf")
     drain()
     document = client.get(created.headers["location"], headers=tenant.headers).json()

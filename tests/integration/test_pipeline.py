@@ -54,7 +54,7 @@ def test_a_transient_error_is_retried_then_fails_visibly_and_can_be_rerun(
 
 
 def test_a_stage_that_runs_past_its_time_limit_fails_as_timeout(client, tenant, drain, configure):
-    configure(read_timeout_seconds=1, job_retries=0, max_pdf_pages=2000)
+    configure(read_timeout_seconds=1, read_seconds_per_page=0, job_retries=0, max_pages=2000)
     document = created(client, tenant, a_pdf_with_pages(300, lines_per_page=60))
     drain()
     status = status_of(client, tenant, document)
@@ -134,7 +134,9 @@ def test_documents_are_listed_in_pages_by_status_and_time(client, tenant, drain)
 
 
 def test_health_reports_database_and_redis(client):
-    assert client.get("/healthz").json() == {"status": "ok", "database": "ok", "redis": "ok"}
+    health = client.get("/healthz").json()
+    assert (health["status"], health["database"], health["redis"]) == ("ok", "ok", "ok")
+    assert "einvoice_rules" in health
 
 
 def _children_of(pid: int) -> list[int]:
@@ -143,7 +145,7 @@ def _children_of(pid: int) -> list[int]:
 
 
 def test_a_job_whose_process_dies_fails_as_worker_crashed(client, tenant, configure):
-    configure(job_retries=0, read_timeout_seconds=120, max_pdf_pages=2000)
+    configure(job_retries=0, read_timeout_seconds=120, max_pages=2000)
     document = created(client, tenant, a_pdf_with_pages(300, lines_per_page=60))
     worker = subprocess.Popen(
         [
@@ -175,7 +177,7 @@ def test_a_job_whose_process_dies_fails_as_worker_crashed(client, tenant, config
 def test_a_job_abandoned_by_a_dead_worker_is_found_and_fails_as_worker_crashed(
     client, tenant, configure
 ):
-    configure(job_retries=0, read_timeout_seconds=120, max_pdf_pages=2000)
+    configure(job_retries=0, read_timeout_seconds=120, max_pages=2000)
     document = created(client, tenant, a_pdf_with_pages(300, lines_per_page=60))
     worker = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "worker", "--burst"], env=os.environ.copy()

@@ -1,0 +1,99 @@
+"""What a document contains after reading: page images, page words, embedded attachments.
+
+Served from the blob store by content address, so an image or attachment is immutable and its
+SHA-256 is a perfect ETag.
+"""
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+from sqlmodel import select
+
+from api.deps import ReadKey, SessionDep, StoreDep
+from api.problems import Problem
+from api.routes.documents import _owned
+from models.storage import FileBlobStore
+from models.tables import DocumentAttachment, Page
+
+router = APIRouter(prefix="/documents", tags=["documents"])
+
+
+def _page(session: SessionDep, key: ReadKey, document_id: uuid.UUID, number: int) -> Page:
+    document = _owned(session, key, document_id)
+    page = session.exec(
+        select(Page).where(
+            Page.document_id == document.id,
+            Page.company_id == key.company_id,
+            Page.number == number,
+        )
+    ).first()
+    if page is None:
+        raise Problem(404, "not_found", f"Document {document_id} has no page {number}.")
+    return page
+
+
+def _blob(store: FileBlobStore, sha256: str, media_type: str, filename: str) -> FileResponse:
+    path = store.path_for(sha256)
+    if not path.is_file():
+        raise Problem(404, "not_found", "The file is missing from storage.")
+    return FileResponse(
+        path,
+        media_type=media_type,
+        filename=filename,
+        content_disposition_type="inline",
+        headers={"ETag": f'"{sha256}"', "Cache-Control": "private, max-age=86400, immutable"},
+    )
+
+
+@router.get(
+    "/{document_id}/pages/{number}/image",
+    summary="The page as an upright image, as the inbox viewer shows it",
+    response_class=FileResponse,
+)
+def page_image(
+    document_id: uuid.UUID, number: int, key: ReadKey, session: SessionDep, store: StoreDep
+) -> FileResponse:
+    page = _page(session, key, document_id, number)
+    if page.image_sha256 is None:
+        raise Problem(404, "not_found", f"Page {number} has no image.")
+    media_type = page.image_media_type or "application/octet-stream"
+    extension = media_type.rsplit("/", 1)[-1]
+    return _blob(store, page.image_sha256, media_type, f"page-{number}.{extension}")
+
+
+@router.get(
+    "/{document_id}/pages/{number}/tokens",
+    summary="The page's words: [text, x0, top, x1, bottom, confidence, source] in PDF points",
+)
+def page_tokens(
+    document_id: uuid.UUID, number: int, key: ReadKey, session: SessionDep
+) -> dict[str, Any]:
+    return _page(session, key, document_id, number).tokens
+
+
+@router.get(
+    "/{document_id}/attachments/{position}",
+    summary="A file embedded in the e-invoice, e.g. the PDF rendering or a time sheet",
+    response_class=FileResponse,
+)
+def attachment(
+    document_id: uuid.UUID, position: int, key: ReadKey, session: SessionDep, store: StoreDep
+) -> FileResponse:
+    document = _owned(session, key, document_id)
+    row = session.exec(
+        select(DocumentAttachment).where(
+            DocumentAttachment.document_id == document.id,
+            DocumentAttachment.company_id == key.company_id,
+            DocumentAttachment.position == position,
+        )
+    ).first()
+    if row is None or row.sha256 is None:
+        raise Problem(404, "not_found", f"Document {document_id} has no attachment {position}.")
+    return _blob(
+        store,
+        row.sha256,
+        row.media_type or "application/octet-stream",
+        row.filename or f"attachment-{position}",
+    )
