@@ -29,7 +29,10 @@ def sniff_media_type(head: bytes) -> str:
 
 
 def _starts_with_element(head: bytes) -> bool:
+    """Starts like markup: an element, a comment or a DOCTYPE (which the XML reader refuses)."""
     text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    if text.startswith((b"<!--", b"<!DOCTYPE", b"<!doctype")):
+        return True
     return text.startswith(b"<") and text[1:2].isalpha()
 
 

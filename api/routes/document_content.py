@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from api.deps import ReadKey, SessionDep, StoreDep
 from api.problems import Problem
-from api.routes.documents import _owned
+from api.routes.documents import owned_document
 from models.storage import FileBlobStore
 from models.tables import DocumentAttachment, Page
 
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/documents", tags=["documents"])
 
 
 def _page(session: SessionDep, key: ReadKey, document_id: uuid.UUID, number: int) -> Page:
-    document = _owned(session, key, document_id)
+    document = owned_document(session, key, document_id)
     page = session.exec(
         select(Page).where(
             Page.document_id == document.id,
@@ -81,7 +81,7 @@ def page_tokens(
 def attachment(
     document_id: uuid.UUID, position: int, key: ReadKey, session: SessionDep, store: StoreDep
 ) -> FileResponse:
-    document = _owned(session, key, document_id)
+    document = owned_document(session, key, document_id)
     row = session.exec(
         select(DocumentAttachment).where(
             DocumentAttachment.document_id == document.id,

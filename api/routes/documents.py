@@ -126,7 +126,8 @@ async def upload_document(
     )
 
 
-def _owned(session: Session, key: ApiKey, document_id: uuid.UUID) -> Document:
+def owned_document(session: Session, key: ApiKey, document_id: uuid.UUID) -> Document:
+    """The caller's company's document, else a 404: another company's document does not exist."""
     document = get_document(session, key.company_id, document_id)
     if document is None:
         raise Problem(404, "not_found", f"No document {document_id} in your company.")
@@ -161,7 +162,7 @@ def list_company_documents(
 
 @router.get("/{document_id}", response_model=DocumentOut, summary="A document with its fields")
 def get_company_document(document_id: uuid.UUID, key: ReadKey, session: SessionDep) -> DocumentOut:
-    document = _owned(session, key, document_id)
+    document = owned_document(session, key, document_id)
     return DocumentOut.of_detail(load_document_detail(session, document))
 
 
@@ -173,7 +174,7 @@ def get_company_document(document_id: uuid.UUID, key: ReadKey, session: SessionD
 def download_original(
     document_id: uuid.UUID, key: ReadKey, session: SessionDep, store: StoreDep
 ) -> FileResponse:
-    document = _owned(session, key, document_id)
+    document = owned_document(session, key, document_id)
     path = store.path_for(document.sha256)
     if not path.is_file():
         log.error("blob %s of document %s is missing", document.sha256, document.id)
@@ -195,7 +196,7 @@ def download_original(
 def reprocess_document(
     document_id: uuid.UUID, key: WriteKey, session: SessionDep
 ) -> DocumentSummary:
-    document = _owned(session, key, document_id)
+    document = owned_document(session, key, document_id)
     restart(session, document, actor=_actor(key), why="reprocess requested over the API")
     session.commit()
     start_pipeline(document)

@@ -20,6 +20,23 @@ def test_xml_is_reported_as_application_xml():
 
 
 @pytest.mark.parametrize(
+    "head",
+    [
+        b'<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"><a/></Invoice>',
+        b"\xef\xbb\xbf  <rsm:CrossIndustryInvoice/>",
+        b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><Invoice>&e;</Invoice>',
+    ],
+)
+def test_xml_without_a_declaration_is_still_xml(head):
+    """ERPs send UBL without <?xml ...?>; libmagic calls that plain text."""
+    assert sniff_media_type(head) == "application/xml"
+
+
+def test_plain_text_stays_plain_text():
+    assert sniff_media_type(b"Faktura 10042 <til betaling>\n") == "text/plain"
+
+
+@pytest.mark.parametrize(
     ("filename", "declared", "expected"),
     [
         ("faktura.pdf", None, "application/pdf"),
