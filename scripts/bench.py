@@ -471,6 +471,7 @@ class PipelineResult:
     statuses: Counter[str]
     worker_cpu: float
     cpu: dict[str, float]
+    workers: int = 1
 
     @property
     def busy(self) -> float:
@@ -618,6 +619,7 @@ class Bench:
             jobs=job_stats(self.redis),
             statuses=status_counts(self.engine, document_ids),
             worker_cpu=worker_cpu,
+            workers=workers,
             cpu=cpu,
         )
 
@@ -697,7 +699,7 @@ def report_pipeline(result: PipelineResult) -> str:
             f"p99 {percentile(durations, 99) * 1000:6.1f} ms"
         )
     if jobs.finished:
-        overhead = (busy - inside) / jobs.finished * 1000
+        overhead = (busy * result.workers - inside) / jobs.finished * 1000
         print(
             f"  inside job functions {inside:.2f} s of {busy:.2f} s busy; per-job overhead "
             f"outside them (fork, dequeue, bookkeeping) {overhead:.1f} ms"

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from tests.builders import SUPPLIER_ORG_NUMBER, a_pdf_with_pages, an_encrypted_pdf, an_invoice
-from tests.integration.helpers import upload
+from tests.integration.helpers import run_bilag, upload
 from tests.scans import a_png_bomb, an_invoice_scan, png_bytes, turned_clockwise
 from tests.shared_data import shared_path
 from workers.sample_ehf import EhfExtras, render_sample_invoice_ehf
@@ -200,3 +200,24 @@ def test_another_company_cannot_see_page_images_or_attachments(client, tenant, o
     assert client.get(image, headers=other_tenant.headers).status_code == 404
     tokens = document["pages"][0]["tokens"]
     assert client.get(tokens, headers=other_tenant.headers).status_code == 404
+
+
+def test_a_forking_worker_validates_e_invoices_with_rules_compiled_before_the_fork(
+    client, tenant, validation_rules
+):
+    """Saxon (a GraalVM native image) must keep working in the per-job child processes."""
+    invalid = render_sample_invoice_ehf(
+        an_invoice(invoice_number="F-2"), EhfExtras(payable_adjustment=Decimal("1.00"))
+    )
+    responses = [
+        upload(client, tenant, render_sample_invoice_ehf(an_invoice()), "ok.xml", "text/xml"),
+        upload(client, tenant, invalid, "invalid.xml", "text/xml"),
+    ]
+    result = run_bilag("worker", "--burst", "--fork")
+    assert result.returncode == 0, result.stderr
+    valid, broken = (_document(client, tenant, response) for response in responses)
+    assert (valid["status"]["code"], valid["einvoice"]["validation"]) == ("extracted", "ok")
+    assert (broken["status"]["code"], broken["einvoice"]["validation"]) == (
+        "needs_review",
+        "fatal",
+    )
