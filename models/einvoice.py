@@ -209,6 +209,19 @@ class EInvoice:
         return _from_json(cls, data)
 
 
+def claims_en16931_compliance(customization_id: str | None) -> bool:
+    """Whether the document says it is a complete EN 16931 invoice.
+
+    Extension profiles (Factur-X/ZUGFeRD EXTENDED, ``#conformant#``) and profiles that fall
+    short of the norm (MINIMUM, BASIC WL) legitimately break some EN 16931 rules; holding them
+    for that would hold every such invoice.
+    """
+    if not customization_id:
+        return False
+    identifier = customization_id.strip()
+    return identifier.startswith("urn:cen.eu:en16931:2017") and "#conformant#" not in identifier
+
+
 def _from_json(kind: Any, data: Any) -> Any:
     """Rebuild a value of type ``kind`` (a dataclass, list, Optional or scalar) from JSON."""
     if data is None:

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from ml.extraction.header_fields import FieldValue, extract_header_fields
 from models.audit import record_audit
 from models.column_types import utc_now
-from models.einvoice import EInvoice
+from models.einvoice import EInvoice, claims_en16931_compliance
 from models.einvoice_fields import fields_from_einvoice
 from models.errors import PermanentError
 from models.exception_cases import ExceptionReason, sync_exception_cases
@@ -237,7 +237,15 @@ def extract_document(ctx: StageContext) -> DocumentStatus | None:
 
 
 def _validation_reasons(session: Session, document: Document) -> list[ExceptionReason]:
-    if document.validation_result != "fatal":
+    """A fatal rule holds an XML e-invoice, and a PDF's embedded XML that claims EN 16931.
+
+    For a Factur-X/ZUGFeRD PDF in an extension or reduced profile the PDF is the invoice and
+    the XML an aid: its findings are kept on the document but do not hold it.
+    """
+    if document.validation_result != "fatal" or document.einvoice is None:
+        return []
+    customization = document.einvoice.get("customization_id")
+    if document.media_type != "application/xml" and not claims_en16931_compliance(customization):
         return []
     fatal = session.exec(
         select(ValidationFinding).where(

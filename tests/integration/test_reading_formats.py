@@ -221,3 +221,26 @@ def test_a_forking_worker_validates_e_invoices_with_rules_compiled_before_the_fo
         "needs_review",
         "fatal",
     )
+
+
+def test_an_extended_profile_factur_x_pdf_keeps_its_findings_without_being_held(
+    client, tenant, drain, validation_rules
+):
+    """EXTENDED is an extension of EN 16931 (#conformant#): its XML breaks EN 16931 syntax
+    rules by design, and the PDF, not the XML, is the invoice."""
+    corpus = shared_path("zugferd")
+    with (corpus / "ground_truth.csv").open(newline="") as handle:
+        row = next(
+            r
+            for r in csv.DictReader(handle)
+            if "EXTENDED_Kostenrechnung" in r["pdf"] and r["en16931_result"] == "fatal"
+        )
+    data = (corpus / row["pdf"]).read_bytes()
+    response = upload(client, tenant, data, "extended.pdf")
+    drain()
+    document = _document(client, tenant, response)
+    assert document["einvoice"]["validation"] == "fatal"
+    expected = set(row["en16931_failed_asserts"].split())
+    assert expected <= {f["rule_id"] for f in document["einvoice"]["findings"]}
+    assert document["status"]["code"] == "extracted"
+    assert document["exceptions"] == []

@@ -3,7 +3,9 @@
 from datetime import date
 from decimal import Decimal
 
-from models.einvoice import EInvoice
+import pytest
+
+from models.einvoice import EInvoice, claims_en16931_compliance
 from models.einvoice_fields import fields_from_einvoice
 from tests.builders import BUYER_ORG_NUMBER, SUPPLIER_ORG_NUMBER, an_invoice
 from workers.readers.einvoice import parse_einvoice
@@ -52,3 +54,20 @@ def test_what_the_invoice_does_not_state_is_left_out():
     fields = fields_from_einvoice(a_parsed_ehf(kid=None, bank_account=None))
 
     assert "kid" not in fields and "bank_account" not in fields and "iban" not in fields
+
+
+@pytest.mark.parametrize(
+    ("customization_id", "claims"),
+    [
+        ("urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0", True),
+        ("urn:cen.eu:en16931:2017", True),
+        ("urn:cen.eu:en16931:2017#compliant#urn:factur-x.eu:1p0:basic", True),
+        ("urn:cen.eu:en16931:2017#conformant#urn:factur-x.eu:1p0:extended", False),
+        ("urn:factur-x.eu:1p0:minimum", False),
+        ("urn:factur-x.eu:1p0:basicwl", False),
+        ("urn:ferd:CrossIndustryDocument:invoice:1p0:comfort", False),
+        (None, False),
+    ],
+)
+def test_which_documents_claim_to_be_complete_en16931_invoices(customization_id, claims):
+    assert claims_en16931_compliance(customization_id) is claims
