@@ -60,7 +60,9 @@ class PageOut(BaseModel):
     source: str = Field(description="text (text layer) or ocr")
     rotation: int = Field(description="Clockwise degrees turned to read the page upright")
     skew: float | None = Field(description="Degrees of skew removed before OCR")
-    image: str | None = Field(description="Link to the upright page image")
+    image: str | None = Field(
+        description="Link to the upright page image (text pages are rendered on first view)"
+    )
     tokens: str = Field(description="Link to the page's words with boxes and confidences")
 
 
@@ -174,7 +176,9 @@ class DocumentOut(DocumentSummary):
                     source=p.source,
                     rotation=p.rotation,
                     skew=p.skew,
-                    image=f"{base}/pages/{p.number}/image" if p.image_sha256 else None,
+                    image=f"{base}/pages/{p.number}/image"
+                    if p.image_sha256 or p.source == "text"
+                    else None,
                     tokens=f"{base}/pages/{p.number}/tokens",
                 )
                 for p in detail.pages

@@ -9,13 +9,17 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
-from sqlmodel import select
+from sqlmodel import Session, col, select
 
-from api.deps import ReadKey, SessionDep, StoreDep
+from api.deps import ReadKey, SessionDep, SettingsDep, StoreDep
 from api.problems import Problem
 from api.routes.documents import owned_document
-from models.storage import FileBlobStore
-from models.tables import DocumentAttachment, Page
+from models.errors import PermanentError
+from models.settings import Settings
+from models.storage import FileBlobStore, store_bytes
+from models.tables import Document, DocumentAttachment, Page
+from workers.readers import ReadOptions
+from workers.readers.pdf import render_page_image
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 
@@ -53,14 +57,57 @@ def _blob(store: FileBlobStore, sha256: str, media_type: str, filename: str) -> 
     response_class=FileResponse,
 )
 def page_image(
-    document_id: uuid.UUID, number: int, key: ReadKey, session: SessionDep, store: StoreDep
+    document_id: uuid.UUID,
+    number: int,
+    key: ReadKey,
+    session: SessionDep,
+    store: StoreDep,
+    settings: SettingsDep,
 ) -> FileResponse:
+    """A scanned page's image is the cleaned page OCR read; a text page's is rendered from its
+    PDF the first time anyone looks, then kept."""
     page = _page(session, key, document_id, number)
     if page.image_sha256 is None:
-        raise Problem(404, "not_found", f"Page {number} has no image.")
+        page.image_sha256 = _render_text_page_image(session, store, settings, page)
     media_type = page.image_media_type or "application/octet-stream"
     extension = media_type.rsplit("/", 1)[-1]
     return _blob(store, page.image_sha256, media_type, f"page-{number}.{extension}")
+
+
+def _render_text_page_image(
+    session: Session, store: FileBlobStore, settings: Settings, page: Page
+) -> str:
+    pdf_sha256 = _pdf_behind_pages(session, page)
+    if page.source != "text" or pdf_sha256 is None:
+        raise Problem(404, "not_found", f"Page {page.number} has no image.")
+    options = ReadOptions.from_settings(settings).ocr
+    try:
+        image, media_type = render_page_image(store.read(pdf_sha256), page.number, options)
+    except PermanentError as error:
+        message = f"Page {page.number} cannot be shown: {error.message}"
+        raise Problem(404, "not_found", message) from error
+    sha256 = store_bytes(store, image)
+    page.image_sha256, page.image_media_type = sha256, media_type
+    session.add(page)
+    session.commit()
+    return sha256
+
+
+def _pdf_behind_pages(session: Session, page: Page) -> str | None:
+    """The PDF a document's pages come from: the original, or an e-invoice's embedded PDF."""
+    document = session.get(Document, page.document_id)
+    if document is None:
+        return None
+    if document.media_type == "application/pdf":
+        return document.sha256
+    shown = session.exec(
+        select(DocumentAttachment).where(
+            DocumentAttachment.document_id == document.id,
+            DocumentAttachment.company_id == document.company_id,
+            col(DocumentAttachment.shown_as_pages).is_(True),
+        )
+    ).first()
+    return shown.sha256 if shown else None
 
 
 @router.get(

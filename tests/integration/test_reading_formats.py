@@ -5,7 +5,13 @@ from decimal import Decimal
 
 import pytest
 
-from tests.builders import SUPPLIER_ORG_NUMBER, a_pdf_with_pages, an_encrypted_pdf, an_invoice
+from tests.builders import (
+    SUPPLIER_ORG_NUMBER,
+    a_pdf_with_pages,
+    an_encrypted_pdf,
+    an_invoice,
+    an_invoice_pdf,
+)
 from tests.integration.helpers import run_bilag, upload
 from tests.scans import a_png_bomb, an_invoice_scan, png_bytes, turned_clockwise
 from tests.shared_data import shared_path
@@ -244,3 +250,29 @@ def test_an_extended_profile_factur_x_pdf_keeps_its_findings_without_being_held(
     assert expected <= {f["rule_id"] for f in document["einvoice"]["findings"]}
     assert document["status"]["code"] == "extracted"
     assert document["exceptions"] == []
+
+
+def test_a_text_page_image_is_rendered_on_first_view_and_kept(client, tenant, drain):
+    response = upload(client, tenant, an_invoice_pdf(), "faktura.pdf")
+    drain()
+    document = _document(client, tenant, response)
+    (page,) = document["pages"]
+    assert page["source"] == "text"
+
+    first = client.get(page["image"], headers=tenant.headers)
+    again = client.get(page["image"], headers=tenant.headers)
+
+    assert first.status_code == again.status_code == 200
+    assert first.headers["content-type"] in ("image/webp", "image/png")
+    assert first.headers["etag"] == again.headers["etag"]
+    assert first.content == again.content
+
+
+def test_an_ehf_page_image_is_rendered_from_its_embedded_pdf(client, tenant, drain):
+    response = upload(
+        client, tenant, render_sample_invoice_ehf(an_invoice()), "ehf.xml", "application/xml"
+    )
+    drain()
+    (page,) = _document(client, tenant, response)["pages"]
+    image = client.get(page["image"], headers=tenant.headers)
+    assert image.status_code == 200 and image.headers["content-type"] in ("image/webp", "image/png")

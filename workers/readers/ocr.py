@@ -71,7 +71,11 @@ class OcrOptions:
     """How scans are read. ``max_ocr_pixels`` is where a bigger frame is scaled down before
     OCR: an A4 page at 300 dpi (8.7 MP) and a 12 MP phone photo pass untouched, a 600 dpi A4
     scan (35 MP) is read at about 360 dpi, plenty for tesseract and a third of the pixels.
-    ``tesseract_cmd`` is the executable, found on ``PATH`` unless a path is given."""
+    ``tesseract_cmd`` is the executable, found on ``PATH`` unless a path is given.
+    ``text_page_images`` renders viewer images of text-layer pages too; the pipeline leaves
+    them to :func:`~workers.readers.pdf.render_page_image` on first view, since most invoices
+    go through untouched and are never looked at (a scanned page's image costs nothing extra,
+    it is the cleaned page OCR saw)."""
 
     languages: str = "nor+eng"
     dpi: int = 300
@@ -81,6 +85,7 @@ class OcrOptions:
     page_timeout_seconds: float = 120
     max_ocr_pixels: int = 12_500_000
     tesseract_cmd: str = "tesseract"
+    text_page_images: bool = True
 
 
 def read_image(data: bytes, max_pages: int, options: OcrOptions) -> list[PageRead]:

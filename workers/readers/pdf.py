@@ -6,7 +6,9 @@ layer carries words; it is OCR'd when it has none, when its words are unmapped g
 (pdfplumber's ``(cid:12)``, a font without a Unicode map), or when it is essentially one big
 picture with a few words on it, like a scan with a "Received" stamp added by a mail room.
 
-Every page, text or scanned, also gets a viewer image at ``page_image_dpi``. pdfium renders
+Every page, text or scanned, also gets a viewer image at ``page_image_dpi`` (text pages only
+when ``text_page_images`` asks; otherwise :func:`render_page_image` makes it when someone
+looks). pdfium renders
 (it is fast, and not thread-safe, so all rendering stays on the calling thread); OCR of the
 scanned pages runs concurrently. Render scales are capped so no bitmap exceeds the pixel
 limits, whatever size a page's media box claims.
@@ -54,10 +56,31 @@ def _page_tasks(
             if _needs_ocr(text, page):
                 raster = _render_for_ocr(page, options)
                 yield _ocr_task(raster, text.number, options)
-            else:
+            elif options.text_page_images:
                 yield _text_task(text, _render_for_viewer(page, options))
+            else:
+                yield _text_only_task(text)
         finally:
             page.close()
+
+
+def render_page_image(data: bytes, number: int, options: OcrOptions) -> tuple[bytes, str]:
+    """The viewer image of page ``number`` (from 1) and its media type, made on demand."""
+    document = open_pdf(data)
+    try:
+        if not 1 <= number <= len(document):
+            raise PermanentError("no_such_page", f"The PDF has no page {number}.")
+        page = document[number - 1]
+        try:
+            return encode_page_image(_render_for_viewer(page, options))
+        finally:
+            page.close()
+    finally:
+        document.close()
+
+
+def _text_only_task(text: PageTokens) -> Callable[[], PageRead]:
+    return lambda: PageRead(tokens=text)
 
 
 def _ocr_task(raster: Raster, number: int, options: OcrOptions) -> Callable[[], PageRead]:
