@@ -9,14 +9,16 @@ INSTALLED := $(VENV)/.installed
 .PHONY: demo test bench lint format system-deps services setup validation-rules
 
 # The official EN 16931 / Peppol BIS validation XSLTs are not redistributed in this repository;
-# data/validation points at a copy (here: the shared data beside the checkout, when present).
-SHARED_VALIDATION := ../shared/data/einvoice/validation
+# data/validation points at a copy (the shared data beside the checkout or in
+# $BILAG_SHARED_DATA, when present).
+SHARED_DATA ?= $(or $(BILAG_SHARED_DATA),../shared/data)
+SHARED_VALIDATION := $(SHARED_DATA)/einvoice/validation
 
 setup: system-deps $(INSTALLED) validation-rules
 
 validation-rules:
 	@if [ ! -e data/validation ] && [ -d $(SHARED_VALIDATION) ]; then \
-		mkdir -p data && ln -s ../$(SHARED_VALIDATION) data/validation && \
+		mkdir -p data && ln -s $(abspath $(SHARED_VALIDATION)) data/validation && \
 		echo "data/validation -> $(SHARED_VALIDATION)"; fi
 
 system-deps:

@@ -94,6 +94,16 @@ class ExceptionOut(BaseModel):
     resolved_by: str | None
 
 
+class EmailOriginOut(BaseModel):
+    """The email a document came in, so a clerk can see who sent it and why."""
+
+    sender: str | None
+    subject: str | None
+    message_id: str | None = Field(description="The Message-ID header")
+    sent_at: datetime | None
+    link: str
+
+
 class EInvoiceOut(BaseModel):
     syntax: str = Field(description="ubl-invoice, ubl-credit-note, cii or zugferd-1")
     validation: str | None = Field(description="ok, warning, fatal or unavailable")
@@ -151,6 +161,7 @@ class DocumentOut(DocumentSummary):
     pages: list[PageOut]
     einvoice: EInvoiceOut | None = Field(description="Set when the invoice came as XML")
     exceptions: list[ExceptionOut] = Field(description="Why it waits for a person, if it does")
+    email: EmailOriginOut | None = Field(description="Set when the document came by email")
 
     @classmethod
     def of_detail(cls, detail: DocumentDetail) -> "DocumentOut":
@@ -187,7 +198,21 @@ class DocumentOut(DocumentSummary):
             exceptions=[
                 ExceptionOut.model_validate(e, from_attributes=True) for e in detail.exceptions
             ],
+            email=_email_out(detail),
         )
+
+
+def _email_out(detail: DocumentDetail) -> EmailOriginOut | None:
+    message = detail.inbound_message
+    if message is None:
+        return None
+    return EmailOriginOut(
+        sender=message.sender,
+        subject=message.subject,
+        message_id=message.message_id,
+        sent_at=message.sent_at,
+        link=f"/api/v1/inbound-email/{message.id}",
+    )
 
 
 def _einvoice_out(detail: DocumentDetail, base: str) -> EInvoiceOut | None:

@@ -18,6 +18,7 @@ from models.tables import (
     DocumentAttachment,
     ExceptionCase,
     ExtractedField,
+    InboundMessage,
     Invoice,
     InvoiceLine,
     Page,
@@ -149,6 +150,7 @@ class DocumentDetail:
     findings: list[ValidationFinding]
     attachments: list[DocumentAttachment]
     exceptions: list[ExceptionCase]
+    inbound_message: InboundMessage | None = None
 
 
 def load_document_detail(session: Session, document: Document) -> DocumentDetail:
@@ -188,7 +190,19 @@ def load_document_detail(session: Session, document: Document) -> DocumentDetail
         findings=_owned_rows(session, ValidationFinding, document, ValidationFinding.id),
         attachments=_owned_rows(session, DocumentAttachment, document, DocumentAttachment.position),
         exceptions=_owned_rows(session, ExceptionCase, document, ExceptionCase.created_at),
+        inbound_message=_inbound_message(session, document),
     )
+
+
+def _inbound_message(session: Session, document: Document) -> InboundMessage | None:
+    if document.inbound_message_id is None:
+        return None
+    return session.exec(
+        select(InboundMessage).where(
+            InboundMessage.id == document.inbound_message_id,
+            InboundMessage.company_id == document.company_id,
+        )
+    ).first()
 
 
 def _owned_rows(session: Session, table: Any, document: Document, order: Any) -> list[Any]:

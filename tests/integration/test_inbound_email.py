@@ -97,6 +97,9 @@ def test_a_mailed_pdf_invoice_becomes_an_email_document_and_is_extracted(client,
     detail = client.get(document["links"]["self"], headers=tenant.headers).json()
     assert detail["status"]["code"] == "extracted"
     assert detail["fields"]["invoice_number"]["value"] == "10042"
+    assert detail["email"]["sender"] == "faktura@fjordlys.no"
+    assert detail["email"]["subject"] == "Faktura 10042 fra Fjordlys Elektro AS"
+    assert detail["email"]["link"] == response.headers["location"]
     recorded = client.get(response.headers["location"], headers=tenant.headers).json()
     assert recorded["message"]["recipients"] == ["faktura@byggmester-hansen.no"]
     assert [(d["id"], d["created"]) for d in recorded["documents"]] == [(document["id"], True)]
