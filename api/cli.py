@@ -386,5 +386,30 @@ def eval_validation(
     )
 
 
+@eval_app.command("scans")
+def eval_scans(
+    dpi: Annotated[int, typer.Option(help="Scan resolution")] = 300,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Scan a rendered invoice upright, turned, skewed, noisy and as a photo; count fields read."""
+    import json
+
+    from api.evaluate.scans import evaluate_scans
+
+    report = evaluate_scans(dpi)
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    typer.echo(f"{report['dpi']} dpi, {report['languages']}, fields: {', '.join(report['fields'])}")
+    for variant in report["variants"]:
+        wrong = f"  wrong: {variant['wrong']}" if variant["wrong"] else ""
+        typer.echo(
+            f"  {variant['variant']:<12} {variant['fields_right']}/{len(report['fields'])} right,"
+            f" turned {variant['rotation']:>3}, skew {variant['skew']}, "
+            f"{variant['seconds']:.2f} s{wrong}"
+        )
+    typer.echo(f"total: {report['fields_right']}/{report['fields_total']} fields right")
+
+
 if __name__ == "__main__":
     app()

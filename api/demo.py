@@ -31,12 +31,8 @@ from models.tables import Company, Supplier, SupplierBankAccount
 from models.tenants import company_by_org_number, create_company, issue_api_key
 from workers.jobs import start_pipeline
 from workers.sample_ehf import render_sample_invoice_ehf
-from workers.samples import (
-    SampleInvoice,
-    SampleLine,
-    render_sample_invoice_pdf,
-    render_sample_invoice_scan,
-)
+from workers.sample_scans import render_sample_invoice_scan
+from workers.samples import SampleInvoice, SampleLine, render_sample_invoice_pdf
 
 DEMO_ACTOR = "demo"
 DEMO_COMPANY_NAME = "Nordlys Demo AS"

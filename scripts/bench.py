@@ -333,7 +333,7 @@ def job_stats(redis: Redis) -> JobStats:
 def render_scans(count: int) -> list[tuple[str, bytes]]:
     """``count`` distinct 300 dpi A4 scans (PNG) of invoices, with a small skew."""
     from tests.builders import an_invoice
-    from workers.samples import render_sample_invoice_scan
+    from workers.sample_scans import render_sample_invoice_scan
 
     tag = random.randint(100, 999)
     return [

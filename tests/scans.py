@@ -9,11 +9,8 @@ failing OCR test fails the same way twice.
 import io
 import struct
 import zlib
-from functools import cache
 from typing import Any
 
-import cv2
-import numpy as np
 import pypdfium2 as pdfium
 from PIL import Image
 from reportlab.lib.pagesizes import A4
@@ -21,82 +18,21 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
 from tests.builders import an_invoice, an_invoice_pdf
+from workers.sample_scans import Gray, encoded, rendered_page, turned_clockwise
 from workers.samples import render_sample_invoice_pdf
-
-Gray = np.ndarray  # a 2-D uint8 array, 0 = black, 255 = white
 
 
 def an_invoice_scan(dpi: int = 300, **overrides: Any) -> Gray:
     """A clean grayscale scan of a sample invoice; keywords as for ``an_invoice``."""
-    return _rendered(render_sample_invoice_pdf(an_invoice(**overrides)), dpi).copy()
-
-
-@cache
-def _rendered(pdf: bytes, dpi: int) -> Gray:
-    """Cached by content, so tests that vary only the defect share one render."""
-    document = pdfium.PdfDocument(pdf)
-    try:
-        bitmap = document[0].render(scale=dpi / 72, grayscale=True)
-        return np.array(bitmap.to_pil().convert("L"))
-    finally:
-        document.close()
-
-
-def turned_clockwise(image: Gray, degrees: int) -> Gray:
-    """The page as a scanner feeds it in sideways or upside down (90, 180 or 270 degrees)."""
-    return np.ascontiguousarray(np.rot90(image, k=-(degrees // 90) % 4))
-
-
-def skewed(image: Gray, degrees: float) -> Gray:
-    """The page tilted counter-clockwise by ``degrees`` (clockwise if negative), paper white
-    showing in the corners, as a page laid crooked on a flatbed."""
-    height, width = image.shape
-    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
-    return cv2.warpAffine(
-        image,
-        matrix,
-        (width, height),
-        flags=cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_REPLICATE,
-    )
-
-
-def noisy(image: Gray, sigma: float = 18.0, blur: int = 3, seed: int = 7) -> Gray:
-    """A cheap scanner's output: slightly out of focus, with sensor noise."""
-    blurred = cv2.GaussianBlur(image, (blur, blur), 0) if blur > 1 else image
-    noise = np.random.default_rng(seed).normal(0.0, sigma, image.shape)
-    return np.clip(blurred.astype(np.float32) + noise, 0, 255).astype(np.uint8)
-
-
-def phone_photo(image: Gray, seed: int = 11) -> Gray:
-    """The page photographed on a dark desk: a dark border all round, the phone's shadow
-    falling across the lower half, paper that is grey rather than white, a slight tilt, blur
-    and noise. Perspective is left out on purpose; the reader does not claim to undo it."""
-    height, width = image.shape
-    margin_x, margin_y = width // 12, height // 14
-    desk = np.full((height + 2 * margin_y, width + 2 * margin_x), 40, np.uint8)
-    paper = (image.astype(np.float32) * (220 / 255)).astype(np.uint8)  # room light is not white
-    desk[margin_y : margin_y + height, margin_x : margin_x + width] = paper
-    photo = skewed(desk, 1.5).astype(np.float32)
-    rows, columns = np.mgrid[0 : photo.shape[0], 0 : photo.shape[1]].astype(np.float32)
-    # A soft-edged shadow whose edge runs diagonally across the page, about 40 % as bright.
-    edge = (rows / photo.shape[0]) * 0.8 + (columns / photo.shape[1]) * 0.4 - 0.55
-    shadow = 1.0 - 0.6 * np.clip(edge / 0.08 + 0.5, 0, 1)
-    blurred = cv2.GaussianBlur(photo * shadow, (5, 5), 0)
-    noise = np.random.default_rng(seed).normal(0.0, 5.0, blurred.shape)
-    return np.clip(blurred + noise, 0, 255).astype(np.uint8)
-
-
-def png_bytes(image: Gray, dpi: int | None = None) -> bytes:
-    return _encode(image, "PNG", dpi=(dpi, dpi) if dpi else None)
+    return rendered_page(render_sample_invoice_pdf(an_invoice(**overrides)), dpi).copy()
 
 
 def jpeg_bytes(image: Gray, quality: int = 90, dpi: int | None = None) -> bytes:
-    return _encode(image, "JPEG", quality=quality, dpi=(dpi, dpi) if dpi else None)
+    return encoded(image, "JPEG", quality=quality, dpi=(dpi, dpi) if dpi else None)
 
 
 def webp_bytes(image: Gray) -> bytes:
-    return _encode(image, "WEBP", quality=90)
+    return encoded(image, "WEBP", quality=90)
 
 
 def jpeg_with_exif_orientation(image: Gray, orientation: int) -> bytes:
@@ -118,14 +54,6 @@ def tiff_bytes(images: list[Gray], dpi: int | None = None) -> bytes:
     extra: dict[str, Any] = {"dpi": (dpi, dpi)} if dpi else {}
     frames[0].save(
         buffer, "TIFF", save_all=True, append_images=frames[1:], compression="tiff_lzw", **extra
-    )
-    return buffer.getvalue()
-
-
-def _encode(image: Gray, image_format: str, **params: Any) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(image).save(
-        buffer, image_format, **{k: v for k, v in params.items() if v is not None}
     )
     return buffer.getvalue()
 

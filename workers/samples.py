@@ -236,19 +236,3 @@ def _grouped_org(number: str) -> str:
 
 def _to_ore(amount: Decimal) -> Decimal:
     return amount.quantize(_ORE, rounding=ROUND_HALF_UP)
-
-
-def render_sample_invoice_scan(spec: SampleInvoice, dpi: int = 200, skew: float = 1.5) -> bytes:
-    """The invoice as a slightly crooked grayscale PNG scan, the way an office scanner feeds it."""
-    import pypdfium2 as pdfium
-    from PIL import Image
-
-    document = pdfium.PdfDocument(render_sample_invoice_pdf(spec))
-    try:
-        image = document[0].render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
-    finally:
-        document.close()
-    crooked = image.rotate(skew, resample=Image.Resampling.BILINEAR, expand=True, fillcolor=255)
-    buffer = io.BytesIO()
-    crooked.save(buffer, format="PNG", dpi=(dpi, dpi))
-    return buffer.getvalue()

@@ -13,9 +13,10 @@ from tests.builders import (
     an_invoice_pdf,
 )
 from tests.integration.helpers import run_bilag, upload
-from tests.scans import a_png_bomb, an_invoice_scan, png_bytes, turned_clockwise
+from tests.scans import a_png_bomb, an_invoice_scan
 from tests.shared_data import shared_path
 from workers.sample_ehf import EhfExtras, render_sample_invoice_ehf
+from workers.sample_scans import png_bytes, turned_clockwise
 
 pytestmark = pytest.mark.integration
 

@@ -10,13 +10,13 @@ from tests.scans import (
     a_png_bomb,
     jpeg_bytes,
     jpeg_with_exif_orientation,
-    png_bytes,
     tiff_bytes,
     truncated,
     webp_bytes,
 )
 from workers.readers.images import count_image_pages, read_image_frames
 from workers.readers.ocr import OcrOptions
+from workers.sample_scans import png_bytes
 
 OPTIONS = OcrOptions(dpi=300, max_image_pixels=60_000_000)
 

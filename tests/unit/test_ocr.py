@@ -17,21 +17,11 @@ from ml.extraction.header_fields import extract_header_fields
 from models.errors import PermanentError
 from models.tokens import PageTokens, TokenSource
 from tests.builders import a_pdf_without_text, an_invoice, an_invoice_pdf
-from tests.scans import (
-    a_mixed_pdf,
-    an_image_only_pdf,
-    an_invoice_scan,
-    jpeg_bytes,
-    noisy,
-    phone_photo,
-    png_bytes,
-    skewed,
-    tiff_bytes,
-    turned_clockwise,
-)
+from tests.scans import a_mixed_pdf, an_image_only_pdf, an_invoice_scan, jpeg_bytes, tiff_bytes
 from workers.readers.ocr import OcrOptions, read_image
 from workers.readers.pdf import read_pdf
 from workers.readers.pdf_text import read_pdf_pages
+from workers.sample_scans import noisy, phone_photo, png_bytes, skewed, turned_clockwise
 
 DPI = 200
 OPTIONS = OcrOptions(dpi=DPI, concurrency=2, page_timeout_seconds=60)

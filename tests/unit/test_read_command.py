@@ -6,8 +6,9 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from tests.builders import an_invoice, an_invoice_pdf
-from tests.scans import an_invoice_scan, png_bytes
+from tests.scans import an_invoice_scan
 from workers.sample_ehf import render_sample_invoice_ehf
+from workers.sample_scans import png_bytes
 
 runner = CliRunner()
 
