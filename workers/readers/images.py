@@ -110,9 +110,7 @@ def _opened(data: bytes) -> Iterator[Image.Image]:
     try:
         image = Image.open(io.BytesIO(data), formats=FORMATS)
     except Image.DecompressionBombError as error:
-        raise PermanentError(
-            "image_too_large", f"The image is too large to read safely ({error})."
-        ) from error
+        raise _bomb(error) from error
     except UnidentifiedImageError as error:
         raise _unreadable("not a JPEG, PNG, TIFF or WebP image") from error
     except _MALFORMED_INPUT as error:
@@ -120,9 +118,7 @@ def _opened(data: bytes) -> Iterator[Image.Image]:
     try:
         yield image
     except Image.DecompressionBombError as error:
-        raise PermanentError(
-            "image_too_large", f"The image is too large to read safely ({error})."
-        ) from error
+        raise _bomb(error) from error
     except _MALFORMED_INPUT as error:
         raise _unreadable(repr(error)) from error
     finally:
@@ -229,6 +225,15 @@ def _square_pixels(
         target = min(x, y)  # squeeze the long axis instead of growing past the pixel limit
     size = (max(1, round(width * target / x)), max(1, round(height * target / y)))
     return Raster(cv2.resize(pixels, size, interpolation=cv2.INTER_LINEAR), target)
+
+
+def _bomb(error: Image.DecompressionBombError) -> PermanentError:
+    """Pillow refuses, from the header alone, an image far past any limit Bilag would set."""
+    return PermanentError(
+        "image_too_large",
+        "The image's header declares far more pixels than any scan or photo has, the mark of "
+        f"a decompression bomb; it was not decoded ({error})",
+    )
 
 
 def _unreadable(detail: str) -> PermanentError:
