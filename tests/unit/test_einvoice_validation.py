@@ -9,23 +9,28 @@ active. The data lives in the shared folder; without it those tests skip, the re
 
 from __future__ import annotations
 
+import base64
 import csv
-import os
 import re
 import threading
 from pathlib import Path
 
 import pytest
+from lxml import etree
 from saxonche import PySaxonApiError
 
+from api.evaluate.einvoices import default_data_root
 from api.evaluate.validation import (
     KNOWN_DIFFERENCES,
+    PEPPOL_UNIT_TESTS,
     evaluate_peppol_unit_tests,
     evaluate_unit_test_file,
     unit_test_files,
     unit_test_root,
 )
 from models.einvoice import EInvoiceSyntax
+from tests.builders import an_invoice
+from tests.shared_data import shared_path
 from workers.readers import einvoice_validation
 from workers.readers.einvoice_validation import (
     RULES_STOPPED,
@@ -35,12 +40,9 @@ from workers.readers.einvoice_validation import (
     ValidationUnavailable,
     is_peppol_document,
 )
+from workers.sample_ehf import render_sample_invoice_ehf
 
-SHARED_DATA = Path(
-    os.environ.get("BILAG_SHARED_DATA")
-    or Path(__file__).resolve().parents[2].parent / "shared" / "data"
-)
-ARTEFACTS = SHARED_DATA / "einvoice" / "validation"
+SHARED_DATA = default_data_root()
 EXAMPLES = SHARED_DATA / "einvoice" / "examples"
 BASELINE = EXAMPLES / "validation_baseline.csv"
 
@@ -52,11 +54,6 @@ _BASELINE_SYNTAX = {
     "UBL-CreditNote": EInvoiceSyntax.UBL_CREDIT_NOTE,
     "CII": EInvoiceSyntax.CII,
 }
-
-
-def _needs(path: Path) -> None:
-    if not path.exists():
-        pytest.skip(f"shared data not staged: {path}")
 
 
 def _data_params(items: list, ids: list[str], what: str) -> list:
@@ -80,8 +77,7 @@ BASELINE_ROWS = _baseline_rows()
 @pytest.fixture(scope="session")
 def validator() -> EInvoiceValidator:
     """One validator for the session, so each stylesheet compiles once."""
-    _needs(ARTEFACTS)
-    return EInvoiceValidator(ARTEFACTS)
+    return EInvoiceValidator(shared_path("einvoice", "validation"))
 
 
 # --- builders ---------------------------------------------------------------------------------
@@ -382,7 +378,7 @@ def test_each_peppol_rule_unit_test_gets_the_expected_verdict(path, validator):
 
 
 def test_the_shared_evaluation_counts_every_peppol_unit_test(validator):
-    _needs(unit_test_root(SHARED_DATA))
+    shared_path(*PEPPOL_UNIT_TESTS.parts)
 
     summary = evaluate_peppol_unit_tests(SHARED_DATA, validator)
 
@@ -421,3 +417,14 @@ def test_complete_examples_get_the_baseline_verdicts(row, validator):
     assert _verdict(en16931) == row["en16931_result"]
     assert (_verdict(peppol_findings) if peppol else "n/a") == row["peppol_2026_5_result"]
     assert sorted({f.rule_id for f in findings}) == row["failed_assert_ids"].split()
+
+
+def test_an_ehf_embedding_a_scan_over_libxml2s_10_mb_node_limit_is_validated(validator):
+    """The reader parses such an invoice (huge_tree); the validator must not refuse it."""
+    root = etree.fromstring(render_sample_invoice_ehf(an_invoice()))
+    (blob,) = root.iter("{*}EmbeddedDocumentBinaryObject")
+    blob.text = base64.b64encode(b"%PDF-1.4\n" + b"\0" * 8_000_000).decode()
+
+    findings = validator.validate(etree.tostring(root), EInvoiceSyntax.UBL_INVOICE, peppol=True)
+
+    assert not [f for f in findings if f.severity == Severity.FATAL]

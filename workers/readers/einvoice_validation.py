@@ -8,8 +8,8 @@ reused; one :class:`PySaxonProcessor` serves the whole process.
 Saxon resolves external entities and fetches DTDs by default (it will read ``file:///etc/passwd``
 into an invoice if asked to). The processor here is therefore locked down before any use: the
 XML parser refuses any DOCTYPE and Saxon may open no URI at all, which is why stylesheets are
-compiled from their text rather than from a path. Invoices reach Saxon as text of an already
-parsed, DOCTYPE-free tree, never as a file name.
+compiled from their text rather than from a path. Invoices reach Saxon as text of a tree that
+:func:`parse_xml_safely` accepted (the same hardened parse the readers use), never as a file name.
 
 Which rules ran is part of every finding (``artefact``, e.g. ``EN16931-UBL 1.3.16``): Peppol
 publishes new rules twice a year, and a finding is only meaningful with its rule version.
@@ -30,6 +30,8 @@ from lxml import etree
 from saxonche import PySaxonApiError, PySaxonProcessor, PyXdmNode, PyXsltExecutable
 
 from models.einvoice import EInvoiceSyntax
+from models.errors import PermanentError
+from workers.readers.xml_safety import parse_xml_safely
 
 log = logging.getLogger(__name__)
 
@@ -326,18 +328,15 @@ def _doctype_free_text(xml: bytes) -> str:
     """The document as text for Saxon, after a parse that proves it declares no DOCTYPE.
 
     Re-serialising the parsed tree (rather than decoding the bytes) honours any encoding the XML
-    declaration names, and hands Saxon exactly what lxml accepted.
+    declaration names, and hands Saxon exactly what lxml accepted. The parse is the readers' own,
+    so the validator accepts what they accept (an EHF with a scan over libxml2's 10 MB text-node
+    cap, say). The size limit is the caller's, applied when it read the invoice, so none is
+    added here.
     """
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
-    )
     try:
-        root = etree.fromstring(xml, parser)
-    except etree.XMLSyntaxError as error:
-        raise ValueError(f"The XML is not well-formed: {error}") from error
-    info = root.getroottree().docinfo
-    if info.doctype or info.internalDTD is not None or info.system_url or info.public_id:
-        raise ValueError("The XML declares a DOCTYPE; e-invoices never need one.")
+        root = parse_xml_safely(xml, max_bytes=len(xml))
+    except PermanentError as error:
+        raise ValueError(error.message) from error
     return etree.tostring(root, encoding="unicode")
 
 
