@@ -29,6 +29,7 @@ eval_app = typer.Typer(help="Accuracy figures on the shared sample data.", no_ar
 app.add_typer(company_app, name="company")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(eval_app, name="eval")
+app.command("read")(read_command)
 CLI_ACTOR = "cli"
 
 
@@ -193,8 +194,7 @@ def ingest_mail_command(
     import mailbox
     from collections import Counter
 
-    from api.routes.inbound_email import ingest_mail_and_start
-    from models.inbound_mail import MailLimits
+    from api.routes.inbound_email import ingest_mail_and_start, mail_limits
     from models.settings import get_settings
     from models.status import Channel
     from models.storage import get_blob_store
@@ -211,7 +211,7 @@ def ingest_mail_command(
             raise _fail(f"no company with org number {company}")
         company_id = found.id
     store = get_blob_store()
-    limits = MailLimits(max_decoded_bytes=get_settings().max_upload_bytes)
+    limits = mail_limits(get_settings())
     totals: Counter[str] = Counter()
     for key, path in _unseen_mail(maildir, box.colon):
         try:
@@ -279,13 +279,13 @@ def _mark_seen(path: Path, root: Path, key: str, colon: str) -> None:
 def _mail_line(key: str, result: "MailIngestResult") -> str:
     """One line per message: who, what, and what came of each part."""
     message = result.message
-    named = [item.document.filename or str(item.document.id) for item in result.documents]
-    created = [n for n, item in zip(named, result.documents, strict=True) if item.created]
-    existing = [n for n, item in zip(named, result.documents, strict=True) if not item.created]
+    named: dict[bool, list[str]] = {True: [], False: []}  # by whether this message created it
+    for item in result.documents:
+        named[item.created].append(item.document.filename or str(item.document.id))
     parts = [
         f"{key}: from {message.sender or '?'}, subject {message.subject or ''!r}",
-        f"created: {', '.join(created) or '-'}",
-        f"existing: {', '.join(existing) or '-'}",
+        f"created: {', '.join(named[True]) or '-'}",
+        f"existing: {', '.join(named[False]) or '-'}",
     ]
     if result.skipped:
         parts.append(
@@ -299,8 +299,6 @@ def _mail_line(key: str, result: "MailIngestResult") -> str:
         parts.append(f"no invoice ({message.outcome}): {result.explanation}")
     return " | ".join(parts)
 
-
-app.command("read")(read_command)
 
 DataRoot = Annotated[
     Path | None,
@@ -317,15 +315,10 @@ def _data_root(given: Path | None) -> Path:
     return root
 
 
-def _print_report(report: dict, as_json: bool, keys: tuple[str, ...]) -> None:
+def _echo_json(report: dict) -> None:
     import json
 
-    if as_json:
-        typer.echo(json.dumps(report, default=str))
-        return
-    for key in keys:
-        if key in report:
-            typer.echo(f"{key}: {report[key]}")
+    typer.echo(json.dumps(report, default=str))
 
 
 @eval_app.command("einvoices")
@@ -339,7 +332,7 @@ def eval_einvoices(
     root = _data_root(data_root)
     report = {"manifest": evaluate_manifest(root), "zugferd": evaluate_zugferd(root)}
     if as_json:
-        _print_report(report, True, ())
+        _echo_json(report)
         return
     for name, part in report.items():
         typer.echo(
@@ -368,22 +361,25 @@ def eval_validation(
     report = evaluate_peppol_unit_tests(
         root, validator_for(get_settings().validation_artifacts_dir)
     )
-    _print_report(
-        report,
-        as_json,
-        (
-            "artefacts",
-            "files",
-            "files_agreeing",
-            "tests",
-            "tests_agreeing",
-            "expectations",
-            "agreeing",
-            "disagreeing",
-            "unexplained",
-            "seconds",
-        ),
-    )
+    if as_json:
+        _echo_json(report)
+        return
+    for key in _VALIDATION_SUMMARY:
+        typer.echo(f"{key}: {report[key]}")
+
+
+_VALIDATION_SUMMARY = (
+    "artefacts",
+    "files",
+    "files_agreeing",
+    "tests",
+    "tests_agreeing",
+    "expectations",
+    "agreeing",
+    "disagreeing",
+    "unexplained",
+    "seconds",
+)
 
 
 @eval_app.command("scans")
@@ -392,13 +388,11 @@ def eval_scans(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Scan a rendered invoice upright, turned, skewed, noisy and as a photo; count fields read."""
-    import json
-
     from api.evaluate.scans import evaluate_scans
 
     report = evaluate_scans(dpi)
     if as_json:
-        typer.echo(json.dumps(report))
+        _echo_json(report)
         return
     typer.echo(f"{report['dpi']} dpi, {report['languages']}, fields: {', '.join(report['fields'])}")
     for variant in report["variants"]:

@@ -75,3 +75,8 @@ def require_scope(scope: str) -> Callable[[ApiKey], Awaitable[ApiKey]]:
 
 ReadKey = Annotated[ApiKey, Depends(require_scope("documents:read"))]
 WriteKey = Annotated[ApiKey, Depends(require_scope("documents:write"))]
+
+
+def actor_of(key: ApiKey) -> str:
+    """How an API caller appears in the audit trail: by its key's prefix, never the secret."""
+    return f"api_key:{key.prefix}"

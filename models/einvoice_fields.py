@@ -8,6 +8,7 @@ accounts), so a PDF and an EHF of the same invoice agree field for field.
 from decimal import Decimal
 
 from stdnum import iban as iban_number
+from stdnum.util import clean
 
 from models.einvoice import EInvoice
 from models.identifiers import normalize_org_number
@@ -28,9 +29,10 @@ def _decimal(value: Decimal | None) -> str | None:
 
 
 def _compact(value: str | None) -> str | None:
+    """An account, KID, BIC or VAT id without the spaces and dots it is printed with."""
     if not value:
         return None
-    return "".join(value.split()).replace(".", "").upper() or None
+    return clean(value, " \t\n.").upper() or None
 
 
 def fields_from_einvoice(einvoice: EInvoice) -> dict[str, str]:

@@ -7,8 +7,6 @@ request that must not silently turn into a different document.
 """
 
 import hashlib
-import os
-import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +16,7 @@ from sqlmodel import Session, select
 
 from models.audit import record_audit
 from models.status import DocumentStatus
-from models.storage import BlobStore
+from models.storage import BlobStore, write_to_staging
 from models.tables import Document
 
 HEAD_BYTES = 8192
@@ -125,11 +123,8 @@ def stage_bytes(
     store: BlobStore, data: bytes, filename: str | None, declared_type: str | None = None
 ) -> StagedFile:
     """Stage bytes already in memory (mail attachments, demo data) the way an upload is staged."""
-    fd, name = tempfile.mkstemp(dir=store.staging_dir(), suffix=".part")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
     return StagedFile(
-        Path(name),
+        write_to_staging(store, data),
         hashlib.sha256(data).hexdigest(),
         len(data),
         data[:HEAD_BYTES],

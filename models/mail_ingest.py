@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from models.audit import record_audit
 from models.inbound_mail import (
@@ -36,7 +36,7 @@ from models.inbound_mail import (
 from models.ingest import HEAD_BYTES, ingest_document, stage_bytes
 from models.media import MediaTypeRejectedError, decide_media_type
 from models.status import Channel, DocumentStatus
-from models.storage import BlobMissingError, BlobStore
+from models.storage import BlobMissingError, BlobStore, store_bytes
 from models.tables import Document, InboundMessage
 
 OUTCOME_DOCUMENTS = "documents"
@@ -46,7 +46,6 @@ OUTCOME_NO_READABLE_ATTACHMENTS = "no_readable_attachments"
 # (unparseable_message, too_many_parts, message_too_large, message_too_deep).
 
 DUPLICATE_ATTACHMENT = "duplicate_attachment"
-RAW_MESSAGE_TYPE = "message/rfc822"
 
 
 @dataclass(frozen=True)
@@ -90,12 +89,7 @@ def ingest_mail(
     ``readable`` says which media types have a reader and ``accepted`` lists them for messages;
     both come from the caller because readers belong to the workers.
     """
-    staged = stage_bytes(store, raw, None, RAW_MESSAGE_TYPE)
-    try:
-        store.put_file(staged.path, staged.sha256)
-    finally:
-        staged.path.unlink(missing_ok=True)
-    digest = staged.sha256
+    digest = store_bytes(store, raw)
     parsed = _parse(raw, limits)
     mail = parsed if isinstance(parsed, InboundMail) else None
 
@@ -192,10 +186,9 @@ def mail_record(
     if message is None:
         return None
     try:
-        parsed = _parse(store.read(message.sha256), limits)
-    except BlobMissingError:
-        parsed = None  # its own documents are still found through inbound_message_id
-    mail = parsed if isinstance(parsed, InboundMail) else None
+        mail: InboundMail | None = parse_mail(store.read(message.sha256), limits)
+    except (BlobMissingError, MailParseError):
+        mail = None  # its own documents are still found through inbound_message_id
     return _recorded(session, message, mail, created_ids=None, accepted=())
 
 
@@ -334,25 +327,20 @@ def _recorded(
     ``created_ids`` are the documents this call made (none on a plain repeat); None means a
     look-up, where ``created`` says whether the message brought the document in.
     """
-    shas: list[str] = []
-    for attachment in mail.attachments if mail else []:
-        digest = hashlib.sha256(attachment.data).hexdigest()
-        if digest not in shas:
-            shas.append(digest)
-    company = message.company_id
-    by_sha = {
-        document.sha256: document
-        for document in session.exec(
-            select(Document).where(Document.company_id == company, col(Document.sha256).in_(shas))
-        )
-    }
-    linked = session.exec(
+    attachments = mail.attachments if mail else []
+    shas = list(dict.fromkeys(hashlib.sha256(item.data).hexdigest() for item in attachments))
+    found = session.exec(
         select(Document)
-        .where(Document.company_id == company, Document.inbound_message_id == message.id)
+        .where(
+            Document.company_id == message.company_id,
+            or_(col(Document.sha256).in_(shas), Document.inbound_message_id == message.id),
+        )
         .order_by(col(Document.received_at), col(Document.id))
     ).all()
-    ordered = [by_sha[digest] for digest in shas if digest in by_sha]
-    ordered += [document for document in linked if document.sha256 not in by_sha]
+    # In the message's order, then those linked to it that the parse did not give (no blob).
+    by_sha = {document.sha256: document for document in found}
+    ordered = [by_sha.pop(digest) for digest in shas if digest in by_sha]
+    ordered += by_sha.values()
     documents = [
         MailDocument(
             document,

@@ -52,29 +52,20 @@ def decide_media_type(
     claimed = claimed_media_type(filename, declared)
     if readable(actual):
         return actual
-    accepted_text = ", ".join(accepted)
     if is_executable(actual):
-        raise MediaTypeRejectedError(
-            FILE_TYPE_MISMATCH,
-            f"The file is an executable program ({actual})"
-            + (f", not {claimed} as its name or Content-Type says" if claimed else "")
-            + f". Accepted types: {accepted_text}.",
-            detected_type=actual,
-            claimed_type=claimed,
-            accepted_types=accepted,
+        code = FILE_TYPE_MISMATCH
+        why = f"The file is an executable program ({actual})" + (
+            f", not {claimed} as its name or Content-Type says" if claimed else ""
         )
-    if claimed is not None and readable(claimed):
-        raise MediaTypeRejectedError(
-            FILE_TYPE_MISMATCH,
-            f"The file claims to be {claimed} but its bytes are {actual}. "
-            f"Accepted types: {accepted_text}.",
-            detected_type=actual,
-            claimed_type=claimed,
-            accepted_types=accepted,
-        )
+    elif claimed is not None and readable(claimed):
+        code = FILE_TYPE_MISMATCH
+        why = f"The file claims to be {claimed} but its bytes are {actual}"
+    else:
+        code = UNSUPPORTED_MEDIA_TYPE
+        why = f"Bilag cannot read {actual} files"
     raise MediaTypeRejectedError(
-        UNSUPPORTED_MEDIA_TYPE,
-        f"Bilag cannot read {actual} files. Accepted types: {accepted_text}.",
+        code,
+        f"{why}. Accepted types: {', '.join(accepted)}.",
         detected_type=actual,
         claimed_type=claimed,
         accepted_types=accepted,

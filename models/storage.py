@@ -71,15 +71,19 @@ class FileBlobStore:
             raise BlobMissingError(f"blob {sha256} is not in the store at {self.root}") from exc
 
 
-def store_bytes(store: BlobStore, data: bytes) -> str:
-    """Put bytes made by Bilag itself (page images, attachments) in the store; their SHA-256."""
-    sha256 = hashlib.sha256(data).hexdigest()
-    if store.exists(sha256):
-        return sha256
+def write_to_staging(store: BlobStore, data: bytes) -> Path:
+    """Bytes already in memory as a staging file, ready for :meth:`BlobStore.put_file`."""
     fd, name = tempfile.mkstemp(dir=store.staging_dir(), suffix=".part")
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
-    store.put_file(Path(name), sha256)
+    return Path(name)
+
+
+def store_bytes(store: BlobStore, data: bytes) -> str:
+    """Put bytes made by Bilag itself (page images, attachments) in the store; their SHA-256."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    if not store.exists(sha256):
+        store.put_file(write_to_staging(store, data), sha256)
     return sha256
 
 

@@ -29,7 +29,6 @@ Why these figures, measured this way:
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import multiprocessing
 import os
@@ -40,8 +39,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -49,11 +46,18 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-import pypdfium2 as pdfium  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from tests.builders import an_invoice_pdf  # noqa: E402
 from workers.readers.ocr import OcrOptions, read_image  # noqa: E402
-from workers.samples import SampleInvoice, SampleLine, render_sample_invoice_pdf  # noqa: E402
+from workers.sample_scans import (  # noqa: E402
+    Gray,
+    encoded,
+    png_bytes,
+    rendered_page,
+    skewed,
+    turned_clockwise,
+)
 
 DPI = 300
 LANGUAGES = "nor+eng"
@@ -62,18 +66,21 @@ _SINGLE = OcrOptions(languages=LANGUAGES, dpi=DPI, concurrency=1)
 
 def run_ocr_bench(pages: int = 8, runs: int = 7) -> dict[str, Any]:
     """All figures, in seconds and pages per second."""
-    scan = _scan_png(_invoice("10042"))
+    page = _scanned_invoice("10042")
+    scan = png_bytes(page, DPI)
     bare, bilag = _timed_in_turn(
         [lambda: _bare_tesseract(scan), lambda: read_image(scan, 1, _SINGLE)], runs
     )
-    documents = [_scan_png(_invoice(str(10042 + number))) for number in range(pages)]
+    scanned = [_scanned_invoice(str(10042 + number)) for number in range(pages)]
+    documents = [png_bytes(image, DPI) for image in scanned]
     one = _pages_per_second(documents, processes=1)
     two = _pages_per_second(documents, processes=2)
-    tiff = _tiff(documents)
+    tiff = _tiff(scanned)
     threads_one = _timed(lambda: read_image(tiff, pages, _SINGLE), 1)
     two_threads = replace(_SINGLE, concurrency=2)
     threads_two = _timed(lambda: read_image(tiff, pages, two_threads), 1)
-    tilted, upside_down = _turned_png(scan, 1.5), _turned_png(scan, 180)
+    tilted = png_bytes(skewed(page, 1.5), DPI)
+    upside_down = png_bytes(turned_clockwise(page, 180), DPI)
     tilted_times = _timed(lambda: read_image(tilted, 1, _SINGLE), 3)
     upside_down_times = _timed(lambda: read_image(upside_down, 1, _SINGLE), 3)
     return {
@@ -133,48 +140,15 @@ def _best_median(times: dict[str, float]) -> str:
 # --- inputs -------------------------------------------------------------------------------------
 
 
-def _invoice(number: str) -> SampleInvoice:
-    return SampleInvoice(
-        supplier_name="Fjordlys Elektro AS",
-        supplier_org_number="923609016",
-        buyer_name="Byggmester Hansen AS",
-        buyer_org_number="974760673",
-        invoice_number=number,
-        invoice_date=date(2026, 11, 3),
-        due_date=date(2026, 11, 17),
-        currency="NOK",
-        lines=(
-            SampleLine("Elektrikertimer", Decimal("8"), Decimal("1000.00"), Decimal("25")),
-            SampleLine("Kabel og materiell", Decimal("1"), Decimal("2000.00"), Decimal("25")),
-        ),
-    )
+def _scanned_invoice(number: str) -> Gray:
+    """The sample invoice numbered ``number`` as a flatbed would scan it: 300 dpi grayscale."""
+    return rendered_page(an_invoice_pdf(invoice_number=number), DPI)
 
 
-def _scan_png(spec: SampleInvoice) -> bytes:
-    """The invoice as a flatbed would scan it: 300 dpi grayscale, resolution stated."""
-    document = pdfium.PdfDocument(render_sample_invoice_pdf(spec))
-    try:
-        image = document[0].render(scale=DPI / 72, grayscale=True).to_pil().convert("L")
-    finally:
-        document.close()
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG", dpi=(DPI, DPI))
-    return buffer.getvalue()
-
-
-def _turned_png(png: bytes, degrees: float) -> bytes:
-    """The scan turned counter-clockwise, paper white where the corners come in."""
-    image = Image.open(io.BytesIO(png)).rotate(degrees, Image.Resampling.BILINEAR, fillcolor=255)
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG", dpi=(DPI, DPI))
-    return buffer.getvalue()
-
-
-def _tiff(pngs: list[bytes]) -> bytes:
-    frames = [Image.open(io.BytesIO(png)) for png in pngs]
-    buffer = io.BytesIO()
-    frames[0].save(buffer, "TIFF", save_all=True, append_images=frames[1:], dpi=(DPI, DPI))
-    return buffer.getvalue()
+def _tiff(pages: list[Gray]) -> bytes:
+    """The pages as one uncompressed multi-page TIFF, resolution stated."""
+    frames = [Image.fromarray(page) for page in pages[1:]]
+    return encoded(pages[0], "TIFF", save_all=True, append_images=frames, dpi=(DPI, DPI))
 
 
 # --- timing -------------------------------------------------------------------------------------
@@ -207,13 +181,7 @@ def _timed_in_turn(works: list[Callable[[], object]], runs: int) -> list[list[fl
 
 
 def _timed(work: Callable[[], object], runs: int) -> list[float]:
-    work()  # warm-up: imports, page cache, tesseract's model files
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return times
+    return _timed_in_turn([work], runs)[0]
 
 
 def _summary(times: list[float]) -> dict[str, float]:

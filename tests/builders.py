@@ -2,7 +2,6 @@
 
 import dataclasses
 import io
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -10,10 +9,15 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.pdfgen.canvas import Canvas
 
-from workers.samples import SampleInvoice, SampleLine, render_sample_invoice_pdf
+from workers.samples import (
+    SampleInvoice,
+    SampleLine,
+    a_sample_invoice,
+    render_sample_invoice_pdf,
+)
 
-SUPPLIER_ORG_NUMBER = "923609016"
-BUYER_ORG_NUMBER = "974760673"
+SUPPLIER_ORG_NUMBER = a_sample_invoice().supplier_org_number
+BUYER_ORG_NUMBER = a_sample_invoice().buyer_org_number
 
 _PAGE_HEIGHT = A4[1]
 
@@ -21,20 +25,7 @@ _PAGE_HEIGHT = A4[1]
 def an_invoice(**overrides: Any) -> SampleInvoice:
     """A Norwegian invoice for NOK 12 500,00; ``total=`` replaces the lines with ones that sum
     to it, any other keyword replaces that field of :class:`SampleInvoice`."""
-    spec = SampleInvoice(
-        supplier_name="Fjordlys Elektro AS",
-        supplier_org_number=SUPPLIER_ORG_NUMBER,
-        buyer_name="Byggmester Hansen AS",
-        buyer_org_number=BUYER_ORG_NUMBER,
-        invoice_number="10042",
-        invoice_date=date(2026, 11, 3),
-        due_date=date(2026, 11, 17),
-        currency="NOK",
-        lines=(
-            SampleLine("Elektrikertimer", Decimal("8"), Decimal("1000.00"), Decimal("25")),
-            SampleLine("Kabel og materiell", Decimal("1"), Decimal("2000.00"), Decimal("25")),
-        ),
-    )
+    spec = a_sample_invoice()
     total = overrides.pop("total", None)
     if total is not None:
         spec = dataclasses.replace(spec, lines=_lines_totalling(total))

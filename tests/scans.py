@@ -17,14 +17,13 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
-from tests.builders import an_invoice, an_invoice_pdf
+from tests.builders import an_invoice_pdf
 from workers.sample_scans import Gray, encoded, rendered_page, turned_clockwise
-from workers.samples import render_sample_invoice_pdf
 
 
 def an_invoice_scan(dpi: int = 300, **overrides: Any) -> Gray:
     """A clean grayscale scan of a sample invoice; keywords as for ``an_invoice``."""
-    return rendered_page(render_sample_invoice_pdf(an_invoice(**overrides)), dpi).copy()
+    return rendered_page(an_invoice_pdf(**overrides), dpi).copy()
 
 
 def jpeg_bytes(image: Gray, quality: int = 90, dpi: int | None = None) -> bytes:
@@ -38,24 +37,22 @@ def webp_bytes(image: Gray) -> bytes:
 def jpeg_with_exif_orientation(image: Gray, orientation: int) -> bytes:
     """A JPEG whose pixels are stored turned and whose EXIF tag says how to turn them back, as
     phone cameras write them. ``orientation`` 6 means: rotate 90 degrees clockwise to view."""
-    stored = {1: image, 3: turned_clockwise(image, 180), 6: turned_clockwise(image, 270)}
-    stored.update({8: turned_clockwise(image, 90)})
+    stored = turned_clockwise(image, {1: 0, 3: 180, 6: 270, 8: 90}[orientation])
     exif = Image.Exif()
     exif[0x0112] = orientation
-    buffer = io.BytesIO()
-    Image.fromarray(stored[orientation]).save(buffer, "JPEG", quality=90, exif=exif)
-    return buffer.getvalue()
+    return encoded(stored, "JPEG", quality=90, exif=exif)
 
 
 def tiff_bytes(images: list[Gray], dpi: int | None = None) -> bytes:
     """A multi-page TIFF, one frame per image, as a document scanner or fax server writes it."""
-    frames = [Image.fromarray(image) for image in images]
-    buffer = io.BytesIO()
-    extra: dict[str, Any] = {"dpi": (dpi, dpi)} if dpi else {}
-    frames[0].save(
-        buffer, "TIFF", save_all=True, append_images=frames[1:], compression="tiff_lzw", **extra
+    return encoded(
+        images[0],
+        "TIFF",
+        save_all=True,
+        append_images=[Image.fromarray(image) for image in images[1:]],
+        compression="tiff_lzw",
+        dpi=(dpi, dpi) if dpi else None,
     )
-    return buffer.getvalue()
 
 
 def truncated(data: bytes) -> bytes:

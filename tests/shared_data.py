@@ -3,16 +3,15 @@
 Tests that use it skip cleanly when it is absent, as on a bare clone elsewhere.
 """
 
-import os
 from pathlib import Path
 
 import pytest
 
-_DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+from api.evaluate.einvoices import default_data_root
 
 
 def shared_data_root() -> Path | None:
-    root = Path(os.environ.get("BILAG_SHARED_DATA", _DEFAULT))
+    root = default_data_root()
     return root if root.is_dir() else None
 
 

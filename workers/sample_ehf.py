@@ -73,10 +73,9 @@ def render_sample_invoice_ehf(spec: SampleInvoice, extras: EhfExtras | None = No
         _cbc(_cac(means, "PayeeFinancialAccount"), "ID", extras.bank_account)
     _tax_total(root, spec)
     totals = _cac(root, "LegalMonetaryTotal")
-    vat = sum(spec.vat_by_rate.values(), Decimal("0.00"))
     _amount(totals, "LineExtensionAmount", spec.net_total, spec.currency)
     _amount(totals, "TaxExclusiveAmount", spec.net_total, spec.currency)
-    _amount(totals, "TaxInclusiveAmount", spec.net_total + vat, spec.currency)
+    _amount(totals, "TaxInclusiveAmount", spec.total, spec.currency)
     _amount(totals, "PayableAmount", spec.total + extras.payable_adjustment, spec.currency)
     for number, line in enumerate(spec.lines, start=1):
         element = _cac(root, "InvoiceLine")
@@ -98,11 +97,9 @@ def _category(rate: Decimal) -> str:
 
 
 def _tax_total(root: etree._Element, spec: SampleInvoice) -> None:
-    nets: dict[Decimal, Decimal] = {}
-    for line in spec.lines:
-        nets[line.vat_rate] = nets.get(line.vat_rate, Decimal("0.00")) + line.amount
+    nets = spec.net_by_rate
     total = _cac(root, "TaxTotal")
-    _amount(total, "TaxAmount", sum(spec.vat_by_rate.values(), Decimal("0.00")), spec.currency)
+    _amount(total, "TaxAmount", spec.vat_total, spec.currency)
     for rate, vat in spec.vat_by_rate.items():
         subtotal = _cac(total, "TaxSubtotal")
         _amount(subtotal, "TaxableAmount", nets[rate], spec.currency)

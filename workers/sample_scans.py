@@ -26,8 +26,7 @@ def rendered_page(pdf: bytes, dpi: int) -> Gray:
     differ only in their defect share one render (callers must not modify the array)."""
     document = pdfium.PdfDocument(pdf)
     try:
-        bitmap = document[0].render(scale=dpi / 72, grayscale=True)
-        return np.array(bitmap.to_pil().convert("L"))
+        return np.array(document[0].render(scale=dpi / 72, grayscale=True).to_numpy())
     finally:
         document.close()
 

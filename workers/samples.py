@@ -104,16 +104,44 @@ class SampleInvoice:
         return sum((line.amount for line in self.lines), Decimal("0.00"))
 
     @property
-    def vat_by_rate(self) -> dict[Decimal, Decimal]:
-        """VAT per rate, computed on each rate's net sum as Norwegian invoices print it."""
+    def net_by_rate(self) -> dict[Decimal, Decimal]:
+        """The net sum of the lines at each VAT rate, highest rate first."""
         nets: dict[Decimal, Decimal] = {}
         for line in self.lines:
             nets[line.vat_rate] = nets.get(line.vat_rate, Decimal("0.00")) + line.amount
-        return {rate: _to_ore(net * rate / 100) for rate, net in sorted(nets.items(), reverse=True)}
+        return dict(sorted(nets.items(), reverse=True))
+
+    @property
+    def vat_by_rate(self) -> dict[Decimal, Decimal]:
+        """VAT per rate, computed on each rate's net sum as Norwegian invoices print it."""
+        return {rate: _to_ore(net * rate / 100) for rate, net in self.net_by_rate.items()}
+
+    @property
+    def vat_total(self) -> Decimal:
+        return sum(self.vat_by_rate.values(), Decimal("0.00"))
 
     @property
     def total(self) -> Decimal:
-        return self.net_total + sum(self.vat_by_rate.values(), Decimal("0.00"))
+        return self.net_total + self.vat_total
+
+
+def a_sample_invoice() -> SampleInvoice:
+    """The reference invoice (NOK 12 500,00, two lines at 25 %) that tests, evals and
+    benchmarks vary one field at a time."""
+    return SampleInvoice(
+        supplier_name="Fjordlys Elektro AS",
+        supplier_org_number="923609016",
+        buyer_name="Byggmester Hansen AS",
+        buyer_org_number="974760673",
+        invoice_number="10042",
+        invoice_date=date(2026, 11, 3),
+        due_date=date(2026, 11, 17),
+        currency="NOK",
+        lines=(
+            SampleLine("Elektrikertimer", Decimal("8"), Decimal("1000.00"), Decimal("25")),
+            SampleLine("Kabel og materiell", Decimal("1"), Decimal("2000.00"), Decimal("25")),
+        ),
+    )
 
 
 def render_sample_invoice_pdf(spec: SampleInvoice) -> bytes:

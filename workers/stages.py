@@ -180,9 +180,8 @@ def _load_pages(session: Session, document: Document) -> list[PageTokens]:
     return [PageTokens.from_json(row.tokens) for row in rows]
 
 
-def _fields_of_einvoice(einvoice_json: dict) -> dict[str, FieldValue]:
+def _fields_of_einvoice(einvoice: EInvoice) -> dict[str, FieldValue]:
     """E-invoice fields are stated, not guessed: full confidence, source ``xml``."""
-    einvoice = EInvoice.from_json(einvoice_json)
     return {
         name: FieldValue(name, value, 1.0, None, None, TokenSource.XML)
         for name, value in fields_from_einvoice(einvoice).items()
@@ -198,10 +197,11 @@ def extract_document(ctx: StageContext) -> DocumentStatus | None:
     Returns ``needs_review`` when the document has open exception cases.
     """
     document = ctx.document
-    company = ctx.session.get(Company, document.company_id)
-    if document.einvoice is not None:
-        found = _fields_of_einvoice(document.einvoice)
+    einvoice = EInvoice.from_json(document.einvoice) if document.einvoice is not None else None
+    if einvoice is not None:
+        found = _fields_of_einvoice(einvoice)
     else:
+        company = ctx.session.get(Company, document.company_id)
         found = extract_header_fields(
             _load_pages(ctx.session, document),
             default_currency=company.base_currency if company else None,
@@ -227,25 +227,27 @@ def extract_document(ctx: StageContext) -> DocumentStatus | None:
     current = {name: value.value for name, value in found.items()}
     current |= {name: existing[name].value for name in corrected}
     invoice = _save_invoice(ctx.session, document, current)
-    if document.einvoice is not None:
-        _save_einvoice_lines(ctx.session, invoice, document.einvoice)
-    reasons = _validation_reasons(ctx.session, document)
+    if einvoice is not None:
+        _save_einvoice_lines(ctx.session, invoice, einvoice)
+    reasons = _validation_reasons(ctx.session, document, einvoice)
     open_cases = sync_exception_cases(
         ctx.session, document, reasons, owned_codes=_EXTRACT_OWNS, actor="worker"
     )
     return DocumentStatus.NEEDS_REVIEW if open_cases else None
 
 
-def _validation_reasons(session: Session, document: Document) -> list[ExceptionReason]:
+def _validation_reasons(
+    session: Session, document: Document, einvoice: EInvoice | None
+) -> list[ExceptionReason]:
     """A fatal rule holds an XML e-invoice, and a PDF's embedded XML that claims EN 16931.
 
     For a Factur-X/ZUGFeRD PDF in an extension or reduced profile the PDF is the invoice and
     the XML an aid: its findings are kept on the document but do not hold it.
     """
-    if document.validation_result != "fatal" or document.einvoice is None:
+    if document.validation_result != "fatal" or einvoice is None:
         return []
-    customization = document.einvoice.get("customization_id")
-    if document.media_type != "application/xml" and not claims_en16931_compliance(customization):
+    compliant = claims_en16931_compliance(einvoice.customization_id)
+    if document.media_type != "application/xml" and not compliant:
         return []
     fatal = session.exec(
         select(ValidationFinding).where(
@@ -305,9 +307,9 @@ def _save_invoice(session: Session, document: Document, values: dict[str, str | 
     return invoice
 
 
-def _save_einvoice_lines(session: Session, invoice: Invoice, einvoice_json: dict) -> None:
+def _save_einvoice_lines(session: Session, invoice: Invoice, einvoice: EInvoice) -> None:
     session.exec(delete(InvoiceLine).where(col(InvoiceLine.invoice_id) == invoice.id))
-    for number, line in enumerate(EInvoice.from_json(einvoice_json).lines, start=1):
+    for number, line in enumerate(einvoice.lines, start=1):
         session.add(
             InvoiceLine(
                 company_id=invoice.company_id,

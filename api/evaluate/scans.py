@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from ml.extraction.header_fields import extract_header_fields
@@ -25,7 +23,7 @@ from workers.sample_scans import (
     skewed,
     turned_clockwise,
 )
-from workers.samples import SampleInvoice, SampleLine, render_sample_invoice_pdf
+from workers.samples import SampleInvoice, a_sample_invoice, render_sample_invoice_pdf
 
 FIELDS = ("invoice_number", "invoice_date", "due_date", "total_amount", "supplier_org_number")
 
@@ -41,23 +39,6 @@ VARIANTS: dict[str, Callable[[Gray], Gray]] = {
 }
 
 
-def sample_invoice() -> SampleInvoice:
-    return SampleInvoice(
-        supplier_name="Fjordlys Elektro AS",
-        supplier_org_number="923609016",
-        buyer_name="Byggmester Hansen AS",
-        buyer_org_number="974760673",
-        invoice_number="10042",
-        invoice_date=date(2026, 11, 3),
-        due_date=date(2026, 11, 17),
-        currency="NOK",
-        lines=(
-            SampleLine("Elektrikertimer", Decimal("8"), Decimal("1000.00"), Decimal("25")),
-            SampleLine("Kabel og materiell", Decimal("1"), Decimal("2000.00"), Decimal("25")),
-        ),
-    )
-
-
 def _truth(spec: SampleInvoice) -> dict[str, str]:
     return {
         "invoice_number": spec.invoice_number,
@@ -71,7 +52,7 @@ def _truth(spec: SampleInvoice) -> dict[str, str]:
 def evaluate_scans(dpi: int = 300, options: OcrOptions | None = None) -> dict[str, Any]:
     """Per variant: fields read right, the turn and skew the reader reported, seconds."""
     options = options or OcrOptions(concurrency=1)
-    spec = sample_invoice()
+    spec = a_sample_invoice()
     truth = _truth(spec)
     page = rendered_page(render_sample_invoice_pdf(spec), dpi)
     variants = []

@@ -21,7 +21,9 @@ from typing import Any, Protocol
 from lxml import etree
 
 from models.einvoice import EInvoiceSyntax
+from workers.readers.einvoice import detect_einvoice_syntax
 from workers.readers.einvoice_validation import RuleFinding, Severity
+from workers.readers.xml_safety import parse_xml_safely
 
 PEPPOL_UNIT_TESTS = Path("einvoice/examples/peppol-bis-invoice-3")
 """Where the OpenPeppol unit tests sit under the shared data root (``unit-*/*.xml``)."""
@@ -29,15 +31,6 @@ PEPPOL_UNIT_TESTS = Path("einvoice/examples/peppol-bis-invoice-3")
 # Upstream names one test file PEPPOL-COMMON-R048.xm; it is a test set like the others.
 _TEST_SET_SUFFIXES = (".xml", ".xm")
 _VEFA = "{http://difi.no/xsd/vefa/validator/1.0}"
-_SYNTAX_BY_ROOT = {
-    "{urn:oasis:names:specification:ubl:schema:xsd:Invoice-2}Invoice": EInvoiceSyntax.UBL_INVOICE,
-    "{urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2}CreditNote": (
-        EInvoiceSyntax.UBL_CREDIT_NOTE
-    ),
-    "{urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100}CrossIndustryInvoice": (
-        EInvoiceSyntax.CII
-    ),
-}
 # The vefa outcome each expectation names, and the severity that counts as the rule firing so.
 _EXPECTED_SEVERITY = {
     "fatal": Severity.FATAL,
@@ -177,8 +170,7 @@ def unit_test_files(data_root: Path) -> list[Path]:
 
 def read_unit_tests(path: Path, root: Path) -> list[UnitTest]:
     """The tests of one ``testSet`` file, each invoice fragment serialised as its own document."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    test_set = etree.parse(str(path), parser).getroot()
+    test_set = parse_xml_safely(path.read_bytes())
     name = path.relative_to(root).as_posix()
     return [
         _unit_test(test, name, index)
@@ -238,14 +230,16 @@ def evaluate_peppol_unit_tests(data_root: Path, validator: Validator) -> dict[st
 
 
 def _unit_test(test: etree._Element, file: str, index: int) -> UnitTest:
-    documents = [child for child in test if child.tag in _SYNTAX_BY_ROOT]
+    documents = [
+        (child, syntax) for child in test if (syntax := detect_einvoice_syntax(child)) is not None
+    ]
     if len(documents) != 1:
         raise ValueError(f"{file} test {index}: expected one invoice, found {len(documents)}.")
-    document = documents[0]
+    ((document, syntax),) = documents
     return UnitTest(
         file=file,
         index=index,
-        syntax=_SYNTAX_BY_ROOT[document.tag],
+        syntax=syntax,
         xml=etree.tostring(document, encoding="utf-8"),
         expectations=tuple(_expectations(test.find(f"{_VEFA}assert"))),
     )

@@ -24,17 +24,16 @@ from workers.readers.pdf import render_page_image
 router = APIRouter(prefix="/documents", tags=["documents"])
 
 
-def _page(session: SessionDep, key: ReadKey, document_id: uuid.UUID, number: int) -> Page:
-    document = owned_document(session, key, document_id)
+def _page(session: Session, document: Document, number: int) -> Page:
     page = session.exec(
         select(Page).where(
             Page.document_id == document.id,
-            Page.company_id == key.company_id,
+            Page.company_id == document.company_id,
             Page.number == number,
         )
     ).first()
     if page is None:
-        raise Problem(404, "not_found", f"Document {document_id} has no page {number}.")
+        raise Problem(404, "not_found", f"Document {document.id} has no page {number}.")
     return page
 
 
@@ -66,18 +65,19 @@ def page_image(
 ) -> FileResponse:
     """A scanned page's image is the cleaned page OCR read; a text page's is rendered from its
     PDF the first time anyone looks, then kept."""
-    page = _page(session, key, document_id, number)
-    if page.image_sha256 is None:
-        page.image_sha256 = _render_text_page_image(session, store, settings, page)
+    document = owned_document(session, key, document_id)
+    page = _page(session, document, number)
+    sha256 = page.image_sha256 or _render_text_page_image(session, store, settings, document, page)
     media_type = page.image_media_type or "application/octet-stream"
     extension = media_type.rsplit("/", 1)[-1]
-    return _blob(store, page.image_sha256, media_type, f"page-{number}.{extension}")
+    return _blob(store, sha256, media_type, f"page-{number}.{extension}")
 
 
 def _render_text_page_image(
-    session: Session, store: FileBlobStore, settings: Settings, page: Page
+    session: Session, store: FileBlobStore, settings: Settings, document: Document, page: Page
 ) -> str:
-    pdf_sha256 = _pdf_behind_pages(session, page)
+    """Render, keep and return the image of a text page (its row is updated)."""
+    pdf_sha256 = _pdf_behind_pages(session, document)
     if page.source != "text" or pdf_sha256 is None:
         raise Problem(404, "not_found", f"Page {page.number} has no image.")
     options = ReadOptions.from_settings(settings).ocr
@@ -93,11 +93,8 @@ def _render_text_page_image(
     return sha256
 
 
-def _pdf_behind_pages(session: Session, page: Page) -> str | None:
+def _pdf_behind_pages(session: Session, document: Document) -> str | None:
     """The PDF a document's pages come from: the original, or an e-invoice's embedded PDF."""
-    document = session.get(Document, page.document_id)
-    if document is None:
-        return None
     if document.media_type == "application/pdf":
         return document.sha256
     shown = session.exec(
@@ -117,7 +114,7 @@ def _pdf_behind_pages(session: Session, page: Page) -> str | None:
 def page_tokens(
     document_id: uuid.UUID, number: int, key: ReadKey, session: SessionDep
 ) -> dict[str, Any]:
-    return _page(session, key, document_id, number).tokens
+    return _page(session, owned_document(session, key, document_id), number).tokens
 
 
 @router.get(

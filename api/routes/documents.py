@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import ReadKey, SessionDep, SettingsDep, StoreDep, WriteKey
+from api.deps import ReadKey, SessionDep, SettingsDep, StoreDep, WriteKey, actor_of
 from api.problems import Problem
 from api.schemas import DocumentList, DocumentOut, DocumentSummary
 from api.upload import stage_upload
@@ -27,18 +27,10 @@ from models.status import Channel, DocumentStatus
 from models.storage import BlobStore
 from models.tables import ApiKey, Document
 from workers.jobs import start_pipeline
-from workers.readers import reader_for, supported_media_types
+from workers.readers import can_read, supported_media_types
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/documents", tags=["documents"])
-
-
-def _actor(key: ApiKey) -> str:
-    return f"api_key:{key.prefix}"
-
-
-def _readable(media_type: str) -> bool:
-    return reader_for(media_type) is not None
 
 
 def _check_media_type(staged: StagedFile) -> str:
@@ -48,7 +40,7 @@ def _check_media_type(staged: StagedFile) -> str:
             staged.head,
             staged.filename,
             staged.declared_type,
-            _readable,
+            can_read,
             supported_media_types(),
         )
     except MediaTypeRejectedError as rejected:
@@ -106,7 +98,7 @@ async def upload_document(
             company_id=key.company_id,
             media_type=media_type,
             channel=Channel.API,
-            actor=_actor(key),
+            actor=actor_of(key),
             idempotency_key=idempotency_key,
         )
     except IdempotencyConflictError as conflict:
@@ -197,7 +189,7 @@ def reprocess_document(
     document_id: uuid.UUID, key: WriteKey, session: SessionDep
 ) -> DocumentSummary:
     document = owned_document(session, key, document_id)
-    restart(session, document, actor=_actor(key), why="reprocess requested over the API")
+    restart(session, document, actor=actor_of(key), why="reprocess requested over the API")
     session.commit()
     start_pipeline(document)
     return DocumentSummary.of(document)

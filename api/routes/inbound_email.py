@@ -7,11 +7,12 @@ from fastapi.responses import JSONResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import ReadKey, SessionDep, SettingsDep, StoreDep, WriteKey
+from api.deps import ReadKey, SessionDep, SettingsDep, StoreDep, WriteKey, actor_of
 from api.problems import Problem
 from api.schemas_mail import InboundMailOut
 from api.upload import stage_upload
 from models.inbound_mail import MailLimits
+from models.ingest import StagedFile
 from models.mail_ingest import (
     OUTCOME_NO_ATTACHMENTS,
     OUTCOME_NO_READABLE_ATTACHMENTS,
@@ -19,11 +20,11 @@ from models.mail_ingest import (
     ingest_mail,
     mail_record,
 )
+from models.settings import Settings
 from models.status import Channel
 from models.storage import BlobStore
-from models.tables import ApiKey
 from workers.jobs import start_pipeline
-from workers.readers import reader_for, supported_media_types
+from workers.readers import can_read, supported_media_types
 
 router = APIRouter(prefix="/inbound-email", tags=["inbound email"])
 
@@ -31,9 +32,9 @@ NO_INVOICE_ATTACHMENT = "no_invoice_attachment"
 _RAW_MESSAGE_TYPES = ("message/rfc822", "application/octet-stream", "text/plain")
 
 
-def readable(media_type: str) -> bool:
-    """Whether a reader takes ``media_type``: the workers' readers decide, not a list here."""
-    return reader_for(media_type) is not None
+def mail_limits(settings: Settings) -> MailLimits:
+    """The same limits on every reading of a message, so a GET rebuilds what the POST saw."""
+    return MailLimits(max_decoded_bytes=settings.max_upload_bytes)
 
 
 def ingest_mail_and_start(
@@ -54,7 +55,7 @@ def ingest_mail_and_start(
         raw=raw,
         channel=channel,
         actor=actor,
-        readable=readable,
+        readable=can_read,
         accepted=supported_media_types(),
         limits=limits,
     )
@@ -63,8 +64,18 @@ def ingest_mail_and_start(
     return result
 
 
-def _actor(key: ApiKey) -> str:
-    return f"api_key:{key.prefix}"
+def _read_and_keep(store: BlobStore, staged: StagedFile) -> bytes:
+    """The body's bytes, its staged file moved into the store as the raw message's blob.
+
+    The body was written and hashed once as it streamed in; moving that file in is a rename, so
+    ``ingest_mail`` finds the blob already kept and does not write the bytes a second time.
+    """
+    try:
+        raw = staged.path.read_bytes()
+        store.put_file(staged.path, staged.sha256)
+    finally:
+        staged.path.unlink(missing_ok=True)
+    return raw
 
 
 def _check_content_type(request: Request) -> None:
@@ -116,10 +127,7 @@ async def receive_email(
 ) -> JSONResponse:
     _check_content_type(request)
     staged = await stage_upload(request, store.staging_dir(), settings.max_upload_bytes)
-    try:
-        raw = await run_in_threadpool(staged.path.read_bytes)
-    finally:
-        staged.path.unlink(missing_ok=True)
+    raw = await run_in_threadpool(_read_and_keep, store, staged)
     result = await run_in_threadpool(
         ingest_mail_and_start,
         session,
@@ -127,8 +135,8 @@ async def receive_email(
         company_id=key.company_id,
         raw=raw,
         channel=Channel.API,
-        actor=_actor(key),
-        limits=MailLimits(max_decoded_bytes=settings.max_upload_bytes),
+        actor=actor_of(key),
+        limits=mail_limits(settings),
     )
     body = InboundMailOut.of(result)
     location = body.message.links["self"]
@@ -158,9 +166,9 @@ async def receive_email(
     summary="A received email with its documents and skipped parts",
 )
 def get_inbound_email(
-    message_id: uuid.UUID, key: ReadKey, session: SessionDep, store: StoreDep
+    message_id: uuid.UUID, key: ReadKey, session: SessionDep, store: StoreDep, settings: SettingsDep
 ) -> InboundMailOut:
-    result = mail_record(session, store, key.company_id, message_id)
+    result = mail_record(session, store, key.company_id, message_id, mail_limits(settings))
     if result is None:
         raise Problem(404, "not_found", f"No inbound email {message_id} in your company.")
     return InboundMailOut.of(result)

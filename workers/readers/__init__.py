@@ -18,7 +18,14 @@ from workers.readers.formats import (
 )
 from workers.readers.result import ReadResult
 
-__all__ = ["READERS", "ReadOptions", "Reader", "reader_for", "supported_media_types"]
+__all__ = [
+    "READERS",
+    "ReadOptions",
+    "Reader",
+    "can_read",
+    "reader_for",
+    "supported_media_types",
+]
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,11 @@ READERS: dict[str, Reader] = {
 
 def reader_for(media_type: str) -> Reader | None:
     return READERS.get(media_type)
+
+
+def can_read(media_type: str) -> bool:
+    """Whether Bilag takes ``media_type``: uploads and mail attachments alike ask this."""
+    return media_type in READERS
 
 
 def supported_media_types() -> list[str]:

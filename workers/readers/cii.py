@@ -101,8 +101,12 @@ _ZUGFERD_1 = _Vocabulary(
     reference_id="ram:ID",
 )
 
-# D16B names the VAT rate RateApplicablePercent, ZUGFeRD 1.0 ApplicablePercent.
-_RATE = "ram:RateApplicablePercent|ram:ApplicablePercent"
+
+def _rate(under: str = "") -> str:
+    """The path of a VAT rate below ``under``: D16B names it RateApplicablePercent, ZUGFeRD 1.0
+    ApplicablePercent."""
+    prefix = f"{under}/" if under else ""
+    return f"{prefix}ram:RateApplicablePercent|{prefix}ram:ApplicablePercent"
 
 
 def parse_cii(root: _Node, syntax: EInvoiceSyntax) -> EInvoice:
@@ -300,7 +304,7 @@ class _CiiReader(XmlReader):
         """BG-23."""
         return VatBreakdown(
             category=self.text(tax, "ram:CategoryCode"),
-            rate=self.amount(tax, _RATE),
+            rate=self.amount(tax, _rate()),
             taxable_amount=self.amount(tax, "ram:BasisAmount"),
             tax_amount=self.amount(tax, "ram:CalculatedAmount"),
             exemption_reason=self.text(tax, "ram:ExemptionReason"),
@@ -320,29 +324,21 @@ class _CiiReader(XmlReader):
                     amount=self.amount(service, "ram:AppliedAmount"),
                     reason=self.text(service, "ram:Description"),
                     vat_category=self.text(service, "ram:AppliedTradeTax/ram:CategoryCode"),
-                    vat_rate=self.amount(
-                        service,
-                        "ram:AppliedTradeTax/ram:RateApplicablePercent"
-                        "|ram:AppliedTradeTax/ram:ApplicablePercent",
-                    ),
+                    vat_rate=self.amount(service, _rate("ram:AppliedTradeTax")),
                 )
             )
         return found
 
     def allowance_charge(self, node: _Node) -> AllowanceCharge:
         return AllowanceCharge(
-            is_charge=(self.text(node, "ram:ChargeIndicator") or "").lower() in ("true", "1"),
+            is_charge=self.flag(node, "ram:ChargeIndicator"),
             amount=self.amount(node, "ram:ActualAmount"),
             base_amount=self.amount(node, "ram:BasisAmount"),
             percent=self.amount(node, "ram:CalculationPercent"),
             reason=self.text(node, "ram:Reason"),
             reason_code=self.text(node, "ram:ReasonCode"),
             vat_category=self.text(node, "ram:CategoryTradeTax/ram:CategoryCode"),
-            vat_rate=self.amount(
-                node,
-                "ram:CategoryTradeTax/ram:RateApplicablePercent"
-                "|ram:CategoryTradeTax/ram:ApplicablePercent",
-            ),
+            vat_rate=self.amount(node, _rate("ram:CategoryTradeTax")),
         )
 
     def payment_means(self, settlement: _Node | None) -> list[PaymentMeans]:
@@ -378,14 +374,14 @@ class _CiiReader(XmlReader):
         product = self.node(node, "ram:SpecifiedTradeProduct")
         agreement = self.node(node, v.line_agreement)
         settlement = self.node(node, v.line_settlement)
-        quantity = self.node(node, f"{v.line_delivery}/ram:BilledQuantity")
+        quantity_path = f"{v.line_delivery}/ram:BilledQuantity"
         seller_item = self.text(product, "ram:SellerAssignedID")
         standard_item = self.text(product, "ram:GlobalID")
         return EInvoiceLine(
             line_id=self.text(node, "ram:AssociatedDocumentLineDocument/ram:LineID"),
             description=self.text(product, "ram:Name") or self.text(product, "ram:Description"),
-            quantity=self.amount(node, f"{v.line_delivery}/ram:BilledQuantity"),
-            unit=None if quantity is None else text_of(quantity.get("unitCode")),
+            quantity=self.amount(node, quantity_path),
+            unit=self.attribute(node, quantity_path, "unitCode"),
             unit_price=self.amount(agreement, "ram:NetPriceProductTradePrice/ram:ChargeAmount"),
             price_base_quantity=self.amount(
                 agreement, "ram:NetPriceProductTradePrice/ram:BasisQuantity"
@@ -393,11 +389,7 @@ class _CiiReader(XmlReader):
             or self.amount(agreement, "ram:GrossPriceProductTradePrice/ram:BasisQuantity"),
             net_amount=self.amount(settlement, f"{v.line_summation}/ram:LineTotalAmount"),
             vat_category=self.text(settlement, "ram:ApplicableTradeTax/ram:CategoryCode"),
-            vat_rate=self.amount(
-                settlement,
-                "ram:ApplicableTradeTax/ram:RateApplicablePercent"
-                "|ram:ApplicableTradeTax/ram:ApplicablePercent",
-            ),
+            vat_rate=self.amount(settlement, _rate("ram:ApplicableTradeTax")),
             item_code=seller_item or standard_item,
             buyer_item_code=self.text(product, "ram:BuyerAssignedID"),
             standard_item_id=standard_item,
@@ -420,25 +412,14 @@ class _CiiReader(XmlReader):
         )
 
     def attachments(self, agreement: _Node | None) -> list[Attachment]:
-        """BG-24: embedded files decoded, external URIs kept as text and never fetched.
-
-        A blob that is not valid base64 keeps its record with ``data=None`` and a note, so one
-        broken attachment does not cost the invoice its data.
-        """
-        attachments = []
-        for reference in self.nodes(agreement, "ram:AdditionalReferencedDocument"):
-            if self.text(reference, "ram:TypeCode") in _REFERENCE_ONLY_CODES:
-                continue
-            blob = self.node(reference, "ram:AttachmentBinaryObject")
-            attachment = Attachment(
-                filename=None if blob is None else text_of(blob.get("filename")),
-                media_type=None if blob is None else text_of(blob.get("mimeCode")),
+        """BG-24: every AdditionalReferencedDocument but those that only carry an identifier."""
+        return [
+            self.attachment(
+                self.node(reference, "ram:AttachmentBinaryObject"),
                 description=self.text(reference, "ram:Name"),
                 document_id=self.text(reference, self.v.reference_id),
                 uri=self.text(reference, "ram:URIID"),
             )
-            if blob is not None:
-                label = attachment.filename or attachment.document_id or where(blob)
-                attachment.data = self.binary(blob, label)
-            attachments.append(attachment)
-        return attachments
+            for reference in self.nodes(agreement, "ram:AdditionalReferencedDocument")
+            if self.text(reference, "ram:TypeCode") not in _REFERENCE_ONLY_CODES
+        ]

@@ -6,10 +6,9 @@ and anything that is well-formed but not an invoice (an EHF Order, a ReceiptAdvi
 with ``not_an_invoice`` before any field is read.
 
 Error codes (all :class:`PermanentError`): ``xml_too_large``, ``xml_forbidden_construct`` and
-``unreadable_xml`` from :func:`parse_xml_safely`; ``not_an_invoice``; ``invalid_amount`` and
-``invalid_date`` when a number or date is present but unreadable. A bad amount fails the whole
-document on purpose: an invoice whose sums cannot be read must go back to the sender, not be
-paid from a guess, and a schema-valid e-invoice never has one.
+``unreadable_xml`` from :func:`parse_xml_safely`; ``not_an_invoice``. A number, date or embedded
+file that is present but unreadable does not fail the document: it is left empty, never guessed,
+and said in ``parse_notes`` (see :class:`~workers.readers.xml_safety.XmlReader`).
 """
 
 from __future__ import annotations

@@ -70,7 +70,7 @@ class Raster:
 def count_image_pages(data: bytes, options: OcrOptions) -> int:
     """The page count, after checking every frame's size from its header; nothing is decoded."""
     with _opened(data) as image:
-        return len(_checked_frame_sizes(image, options.max_image_pixels))
+        return _checked_frame_count(image, options.max_image_pixels)
 
 
 def read_image_frames(data: bytes, max_pages: int, options: OcrOptions) -> Iterator[Raster]:
@@ -81,12 +81,12 @@ def read_image_frames(data: bytes, max_pages: int, options: OcrOptions) -> Itera
     keeps one page of pixels in memory per OCR worker rather than a whole fax in advance.
     """
     with _opened(data) as image:
-        sizes = _checked_frame_sizes(image, options.max_image_pixels)
-        if len(sizes) > max_pages:
+        count = _checked_frame_count(image, options.max_image_pixels)
+        if count > max_pages:
             raise PermanentError(
-                "too_many_pages", f"The image has {len(sizes)} pages; the limit is {max_pages}."
+                "too_many_pages", f"The image has {count} pages; the limit is {max_pages}."
             )
-        for index in range(len(sizes)):
+        for index in range(count):
             yield _decoded_frame(image, index, options)
 
 
@@ -125,10 +125,10 @@ def _opened(data: bytes) -> Iterator[Image.Image]:
         image.close()
 
 
-def _checked_frame_sizes(image: Image.Image, max_pixels: int) -> list[tuple[int, int]]:
-    """Each page's (width, height) from the headers, refusing a frame above ``max_pixels``."""
+def _checked_frame_count(image: Image.Image, max_pixels: int) -> int:
+    """The number of pages, each one's size checked from the headers, refusing a frame above
+    ``max_pixels``."""
     count = image.n_frames if image.format in _MULTI_PAGE_FORMATS else 1
-    sizes = []
     for index in range(count):
         if count > 1:
             image.seek(index)
@@ -142,14 +142,14 @@ def _checked_frame_sizes(image: Image.Image, max_pixels: int) -> list[tuple[int,
                 f"({width * height / 1e6:.0f} megapixels); the limit is "
                 f"{max_pixels / 1e6:.0f} megapixels per page.",
             )
-        sizes.append((width, height))
-    return sizes
+    return count
 
 
 def _decoded_frame(image: Image.Image, index: int, options: OcrOptions) -> Raster:
     if image.format in _MULTI_PAGE_FORMATS:
         image.seek(index)
-    dpi = _stated_dpi(image)
+    # Without a stated resolution ``options.dpi`` is assumed, for the full-size picture.
+    x_dpi, y_dpi = _stated_dpi(image) or (options.dpi, options.dpi)
     width = image.size[0]
     if image.format in ("JPEG", "MPO"):
         # libjpeg decodes straight to gray, and at 1/2, 1/4 or 1/8 size when the photo is far
@@ -157,12 +157,9 @@ def _decoded_frame(image: Image.Image, index: int, options: OcrOptions) -> Raste
         image.draft("L", _draft_size(image.size, options.max_ocr_pixels))
     image.load()
     shrink = image.size[0] / width  # what draft mode did, 1.0 if nothing
-    if dpi is None and shrink < 1.0:
-        dpi = (options.dpi * shrink, options.dpi * shrink)  # the assumption is for full size
-    elif dpi is not None:
-        dpi = (dpi[0] * shrink, dpi[1] * shrink)
     ImageOps.exif_transpose(image, in_place=True)  # no copy when there is nothing to turn
-    return _square_pixels(_grayscale(image), dpi, options)
+    dpi = (x_dpi * shrink, y_dpi * shrink)
+    return _square_pixels(_grayscale(image), dpi, options.max_image_pixels)
 
 
 def _stated_dpi(image: Image.Image) -> tuple[float, float] | None:
@@ -208,20 +205,16 @@ def _grayscale(image: Image.Image) -> np.ndarray:
     return np.asarray(image if image.mode == "L" else image.convert("L"))
 
 
-def _square_pixels(
-    pixels: np.ndarray, dpi: tuple[float, float] | None, options: OcrOptions
-) -> Raster:
+def _square_pixels(pixels: np.ndarray, dpi: tuple[float, float], max_pixels: int) -> Raster:
     """A raster whose pixels are as tall as they are wide: a fine-mode fax (204 x 196 dpi) is
     close enough, a normal-mode one (204 x 98) is stretched to full height, since tesseract
-    reads squashed letters badly. Without a stated resolution ``options.dpi`` is assumed."""
-    if dpi is None:
-        return Raster(pixels, float(options.dpi))
+    reads squashed letters badly."""
     x, y = dpi
     if abs(x - y) <= 0.05 * max(x, y):
         return Raster(pixels, (x + y) / 2)
     height, width = pixels.shape
     target = max(x, y)
-    if width * height * (target / x) * (target / y) > options.max_image_pixels:
+    if width * height * (target / x) * (target / y) > max_pixels:
         target = min(x, y)  # squeeze the long axis instead of growing past the pixel limit
     size = (max(1, round(width * target / x)), max(1, round(height * target / y)))
     return Raster(cv2.resize(pixels, size, interpolation=cv2.INTER_LINEAR), target)

@@ -53,6 +53,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 
@@ -92,7 +93,7 @@ def read_image(data: bytes, max_pages: int, options: OcrOptions) -> list[PageRea
     """One :class:`PageRead` per page of an image file (a TIFF may hold several)."""
     frames = read_image_frames(data, max_pages, options)
     tasks = (
-        _bound(read_raster, raster, number, options)
+        partial(read_raster, raster, number, options)
         for number, raster in enumerate(frames, start=1)
     )
     return read_concurrently(tasks, options.concurrency)
@@ -148,15 +149,6 @@ def read_concurrently(tasks: Iterable[Callable[[], PageRead]], concurrency: int)
                 future.cancel()
             raise
     return results
-
-
-def _bound(
-    function: Callable[[Raster, int, OcrOptions], PageRead],
-    raster: Raster,
-    number: int,
-    options: OcrOptions,
-) -> Callable[[], PageRead]:
-    return lambda: function(raster, number, options)
 
 
 # --- clean-up -----------------------------------------------------------------------------------
@@ -443,11 +435,14 @@ def _parse_tsv(tsv: str) -> list[_Word]:
     words = []
     for row in tsv.splitlines()[1:]:
         fields = row.split("\t", 11)
-        if len(fields) < 12 or fields[0] != "5" or not fields[11].strip():
+        if len(fields) < 12 or fields[0] != "5":
+            continue
+        text = fields[11].strip()
+        if not text:
             continue
         left, top, width, height = (int(value) for value in fields[6:10])
         confidence = min(max(float(fields[10]) / 100.0, 0.0), 1.0)
-        words.append(_Word(fields[11].strip(), left, top, width, height, confidence))
+        words.append(_Word(text, left, top, width, height, confidence))
     return words
 
 

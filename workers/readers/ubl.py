@@ -24,7 +24,7 @@ from models.einvoice import (
     PaymentMeans,
     VatBreakdown,
 )
-from workers.readers.xml_safety import XmlReader, text_of, where
+from workers.readers.xml_safety import XmlReader, text_of
 
 NS = {
     "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
@@ -221,7 +221,7 @@ class _UblReader(XmlReader):
     def allowance_charge(self, node: _Node) -> AllowanceCharge:
         """BG-20/21 on the document, BG-27/28 on a line (never the price discount, BT-147)."""
         return AllowanceCharge(
-            is_charge=(self.text(node, "cbc:ChargeIndicator") or "").lower() in ("true", "1"),
+            is_charge=self.flag(node, "cbc:ChargeIndicator"),
             amount=self.amount(node, "cbc:Amount"),
             base_amount=self.amount(node, "cbc:BaseAmount"),
             percent=self.amount(node, "cbc:MultiplierFactorNumeric"),
@@ -278,26 +278,15 @@ class _UblReader(XmlReader):
         )
 
     def attachments(self, root: _Node) -> list[Attachment]:
-        """BG-24: embedded files decoded, external URIs kept as text and never fetched.
-
-        A blob that is not valid base64 keeps its record with ``data=None`` and a note, so one
-        broken attachment does not cost the invoice its data.
-        """
-        attachments = []
-        for reference in self.nodes(root, "cac:AdditionalDocumentReference"):
-            if self.text(reference, "cbc:DocumentTypeCode") in _REFERENCE_ONLY_CODES:
-                continue
-            blob = self.node(reference, "cac:Attachment/cbc:EmbeddedDocumentBinaryObject")
-            attachment = Attachment(
-                filename=None if blob is None else text_of(blob.get("filename")),
-                media_type=None if blob is None else text_of(blob.get("mimeCode")),
+        """BG-24: every AdditionalDocumentReference but those that only carry an identifier."""
+        return [
+            self.attachment(
+                self.node(reference, "cac:Attachment/cbc:EmbeddedDocumentBinaryObject"),
                 description=self.text(reference, "cbc:DocumentDescription")
                 or self.text(reference, "cbc:DocumentType"),
                 document_id=self.text(reference, "cbc:ID"),
                 uri=self.text(reference, "cac:Attachment/cac:ExternalReference/cbc:URI"),
             )
-            if blob is not None:
-                label = attachment.filename or attachment.document_id or where(blob)
-                attachment.data = self.binary(blob, label)
-            attachments.append(attachment)
-        return attachments
+            for reference in self.nodes(root, "cac:AdditionalDocumentReference")
+            if self.text(reference, "cbc:DocumentTypeCode") not in _REFERENCE_ONLY_CODES
+        ]

@@ -11,7 +11,8 @@ before libxml2 reads its internal subset, and once on the parsed tree's ``docinf
 catches encodings (UTF-16) that the byte scan cannot see into.
 
 :class:`XmlReader` lives here for the same reason the parser does: it turns a stranger's text
-into typed values, and must never crash on it. The UBL and CII readers build on it.
+into typed values, and must never crash on it. The UBL and CII readers build on it, and it holds
+what they read alike once they have found the element (a decimal, a flag, an embedded file).
 """
 
 from __future__ import annotations
@@ -24,11 +25,12 @@ from decimal import Decimal
 
 from lxml import etree
 
+from models.einvoice import Attachment
 from models.errors import PermanentError
 
 DEFAULT_MAX_XML_BYTES = 20_000_000
 
-_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 
 
@@ -129,6 +131,36 @@ class XmlReader:
             return None
         return Decimal(text)
 
+    def flag(self, node: etree._Element | None, path: str) -> bool:
+        """An xsd:boolean at ``path`` (``true``/``1``); absent or anything else is false."""
+        return (self.text(node, path) or "").lower() in ("true", "1")
+
+    def attachment(
+        self,
+        blob: etree._Element | None,
+        *,
+        description: str | None,
+        document_id: str | None,
+        uri: str | None,
+    ) -> Attachment:
+        """BG-24: the embedded file in ``blob`` decoded; an external ``uri`` is kept as text and
+        never fetched.
+
+        A blob that is not valid base64 keeps its record with ``data=None`` and a note, so one
+        broken attachment does not cost the invoice its data.
+        """
+        attachment = Attachment(
+            filename=None if blob is None else text_of(blob.get("filename")),
+            media_type=None if blob is None else text_of(blob.get("mimeCode")),
+            description=description,
+            document_id=document_id,
+            uri=uri,
+        )
+        if blob is not None:
+            label = attachment.filename or attachment.document_id or where(blob)
+            attachment.data = self.binary(blob, label)
+        return attachment
+
     def binary(self, element: etree._Element, label: str) -> bytes | None:
         """The base64 content of an embedded-file element, or ``None`` with a note."""
         encoded = "".join(element.xpath("string()").split())
@@ -183,7 +215,7 @@ def _forbidden_in_prolog(data: bytes) -> str | None:
     so text such as ``<!DOCTYPE`` inside a comment or CDATA section is not mistaken for one.
     Documents in UTF-16 are left to :func:`_forbidden_in_tree`.
     """
-    if any(data.startswith(bom) for bom in _BOMS[1:]):
+    if data.startswith(_UTF16_BOMS):
         return None
     position = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     while True:
