@@ -42,7 +42,7 @@ _ISO_DATE = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})")
 _COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 # The ordinal suffix covers English "3rd" and French "1er".
 _DAY_MONTH_YEAR = re.compile(r"(\d{1,2})(?:st|nd|rd|th|er)?\.?\s*([^\W\d_]{3,})\.?,?\s+(\d{4})")
-_MONTH_DAY_YEAR = re.compile(r"([^\W\d_]{3,})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})")
+_MONTH_DAY_YEAR = re.compile(r"([^\W\d_]{3,})\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,\s*|\s+)(\d{4})")
 
 # Full month names in Norwegian, Swedish, Danish, English, German and French, written without
 # accents because names are compared after accents are removed ("März" is "marz", "août" is
@@ -77,7 +77,7 @@ def parse_amount(text: str) -> Decimal | None:
     English invoices print amounts over a thousand; prices with three decimals are rare enough
     on invoices to lose that tie. A trailing minus ("1 234,56-") is how credit notes often print.
     """
-    body = _AFFIX_END.sub("", _AFFIX_START.sub("", text.strip())).strip(_SPACES)
+    body = _AFFIX_END.sub("", _AFFIX_START.sub("", text.strip().removeprefix("+"))).strip(_SPACES)
     negative = body.startswith(_MINUS)
     if negative:
         body = body[1:].lstrip(_SPACES)

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ml.extraction.header_fields import extract_header_fields
+from ml.extraction.extractor import extract_invoice
 from workers.readers.ocr import OcrOptions, read_image
 from workers.sample_scans import (
     Gray,
@@ -61,7 +61,7 @@ def evaluate_scans(dpi: int = 300, options: OcrOptions | None = None) -> dict[st
         started = time.perf_counter()
         (read,) = read_image(scan, 1, options)
         seconds = time.perf_counter() - started
-        found = extract_header_fields([read.tokens], default_currency="NOK")
+        found = extract_invoice([read.tokens], default_currency="NOK").fields
         got = {field: found[field].value if field in found else None for field in FIELDS}
         variants.append(
             {

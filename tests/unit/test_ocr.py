@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 from reportlab.pdfgen.canvas import Canvas
 
-from ml.extraction.header_fields import extract_header_fields
+from ml.extraction.extractor import extract_invoice
 from models.errors import PermanentError
 from models.tokens import PageTokens, TokenSource
 from tests.builders import a_pdf_without_text, an_invoice, an_invoice_pdf
@@ -41,7 +41,7 @@ def _truth(**overrides) -> dict[str, str]:
 
 
 def _fields(pages: list[PageTokens]) -> dict[str, str]:
-    found = extract_header_fields(pages)
+    found = extract_invoice(pages).fields
     return {name: found[name].value for name in _truth() if name in found}
 
 

@@ -1,0 +1,358 @@
+"""Supplier layout memory: where a layout prints each field, learned from corrected invoices.
+
+When a clerk corrects a field (or `bilag teach` supplies the truth), Bilag finds the corrected
+value on the page and remembers its geometry relative to the nearest fixed word: "the value
+right of the word *TTC*, about 120 points along", "the value under *Fakturanr*". The next
+invoice of that layout offers a candidate at the remembered place, which the scorer trusts
+above generic label rules. Positions are anchored on words, not page coordinates, so a totals
+block that moves down with the number of lines is still found.
+
+A layout is recognised by its fixed words (the words every example shared) or by the
+supplier's identifier. Everything here is plain data: the database stores templates as JSON.
+"""
+
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ml.extraction.candidates import Candidate
+from ml.extraction.lexicon import label_key
+from ml.extraction.page_lines import (
+    Line,
+    amount_spans,
+    overlaps_horizontally,
+    union,
+    word_run,
+)
+from ml.extraction.value_parsers import parse_field
+from models.canonical_fields import HEADER_FIELDS, FieldKind, canonical_value, same_value
+from models.tokens import Box, Token
+
+MATCH_THRESHOLD = 0.55  # share of a template's fixed words a document must print
+_MIN_WORD = 3
+_ABSOLUTE_SLACK = 0.02  # page fractions around a remembered absolute box
+_LEARNED_FIELDS = tuple(name for name in HEADER_FIELDS if name != "document_type")
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRule:
+    """Where one example printed one field: relative to an anchor word, or on the page."""
+
+    field: str
+    relation: str  # "right" | "below" | "absolute"
+    anchor: str | None  # the anchor token's key
+    anchor_y: float  # the anchor's (or value's) vertical position, page fraction
+    dx: float  # value start minus anchor end (right) or value start minus anchor start (below)
+    box: tuple[float, float, float, float]  # the value's box as page fractions
+    page: int
+
+
+@dataclass(frozen=True)
+class LayoutTemplate:
+    id: str
+    words: frozenset[str]
+    rules: tuple[FieldRule, ...]
+    examples: int = 1
+    supplier_key: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "words": sorted(self.words),
+            "rules": [
+                {
+                    "field": r.field,
+                    "relation": r.relation,
+                    "anchor": r.anchor,
+                    "anchor_y": r.anchor_y,
+                    "dx": r.dx,
+                    "box": list(r.box),
+                    "page": r.page,
+                }
+                for r in self.rules
+            ],
+            "examples": self.examples,
+            "supplier_key": self.supplier_key,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "LayoutTemplate":
+        rules = tuple(
+            FieldRule(
+                field=r["field"],
+                relation=r["relation"],
+                anchor=r["anchor"],
+                anchor_y=float(r["anchor_y"]),
+                dx=float(r["dx"]),
+                box=(r["box"][0], r["box"][1], r["box"][2], r["box"][3]),
+                page=int(r["page"]),
+            )
+            for r in data["rules"]
+        )
+        return cls(
+            id=data["id"],
+            words=frozenset(data["words"]),
+            rules=rules,
+            examples=int(data["examples"]),
+            supplier_key=data.get("supplier_key"),
+        )
+
+
+@dataclass
+class LayoutMemory:
+    """A company's templates; ``match`` finds the one a document was printed from."""
+
+    templates: list[LayoutTemplate] = field(default_factory=list)
+
+    def match(
+        self, lines: Sequence[Line], supplier_key: str | None = None
+    ) -> LayoutTemplate | None:
+        words = fixed_words(lines)
+        best, best_share = None, MATCH_THRESHOLD
+        for template in self.templates:
+            share = len(template.words & words) / max(len(template.words), 1)
+            if supplier_key and template.supplier_key == supplier_key:
+                share += 0.5
+            if share >= best_share:
+                best, best_share = template, share
+        return best
+
+    def learn(
+        self,
+        lines: Sequence[Line],
+        truth: dict[str, Any],
+        supplier_key: str | None = None,
+    ) -> LayoutTemplate | None:
+        """Add one corrected document; returns the template it updated or created, or None
+        when none of the truth values could be found on the pages."""
+        rules = tuple(rules_from_truth(lines, truth))
+        if not rules:
+            return None
+        words = fixed_words(lines)
+        current = self.match(lines, supplier_key)
+        if current is None:
+            template = LayoutTemplate(str(uuid.uuid4()), words, rules, 1, supplier_key)
+            self.templates.append(template)
+            return template
+        template = replace(
+            current,
+            words=current.words & words or words,
+            rules=(*current.rules, *rules),
+            examples=current.examples + 1,
+            supplier_key=current.supplier_key or supplier_key,
+        )
+        self.templates[self.templates.index(current)] = template
+        return template
+
+
+def fixed_words(lines: Sequence[Line]) -> frozenset[str]:
+    """The alphabetic words of a document, the raw material of a layout's fingerprint."""
+    return frozenset(
+        key for line in lines for key in line.keys if len(key) >= _MIN_WORD and key.isalpha()
+    )
+
+
+# --- learning -------------------------------------------------------------------------------
+
+
+def rules_from_truth(lines: Sequence[Line], truth: dict[str, Any]) -> Iterator[FieldRule]:
+    """A rule for each truth field whose value is printed on the pages."""
+    for name in _LEARNED_FIELDS:
+        raw = truth.get(name)
+        if raw is None:
+            continue
+        kind = HEADER_FIELDS[name]
+        try:
+            wanted = canonical_value(kind, raw)
+        except ValueError:
+            continue
+        found = locate_value(lines, name, wanted)
+        if found is not None:
+            line, tokens = found
+            yield _rule(lines, name, line, tokens)
+
+
+def locate_value(
+    lines: Sequence[Line], name: str, wanted: str | None
+) -> tuple[Line, tuple[Token, ...]] | None:
+    """Where ``wanted`` is printed; the last place for amounts (totals sit at the end), the
+    first for everything else."""
+    if wanted is None:
+        return None
+    kind = HEADER_FIELDS[name]
+    found: list[tuple[Line, tuple[Token, ...]]] = []
+    for line in lines:
+        if kind is FieldKind.AMOUNT:
+            for span in amount_spans(line.tokens):
+                if same_value(kind, str(span.value), wanted) or same_value(
+                    kind, str(-span.value), wanted
+                ):
+                    found.append((line, line.tokens[span.start : span.end]))
+            continue
+        for start in range(len(line.tokens)):
+            tokens = _matching_run(line.tokens[start:], name, kind, wanted)
+            if tokens:
+                found.append((line, tokens))
+                break
+    if not found:
+        return None
+    return found[-1] if kind is FieldKind.AMOUNT else found[0]
+
+
+def _matching_run(
+    tokens: Sequence[Token], name: str, kind: FieldKind, wanted: str
+) -> tuple[Token, ...] | None:
+    if kind is FieldKind.TEXT:
+        words = wanted.split()
+        run = tokens[: len(words)]
+        text = " ".join(t.text for t in run)
+        return tuple(run) if text.casefold() == wanted.casefold() else None
+    if kind is FieldKind.CODE and name in ("invoice_number", "po_number"):
+        value = canonical_value(kind, tokens[0].text.strip(".,;:()"))
+        return (tokens[0],) if value == wanted else None
+    parsed = parse_field(name, word_run(tokens, 9))
+    if parsed is not None and same_value(kind, parsed.value, wanted):
+        return parsed.tokens
+    return None
+
+
+def _rule(lines: Sequence[Line], name: str, line: Line, tokens: Sequence[Token]) -> FieldRule:
+    first, width, height = tokens[0], line.page_width, line.page_height
+    box = _fractions(union(tokens), width, height)
+    left = [t for t in line.tokens if t.box.x1 <= first.box.x0 and _is_word(t)]
+    if left:
+        anchor = left[-1]
+        return FieldRule(
+            name,
+            "right",
+            _key(anchor),
+            anchor.box.top / height,
+            (first.box.x0 - anchor.box.x1) / width,
+            box,
+            line.page,
+        )
+    for above in reversed(lines[max(0, line.index - 3) : line.index]):
+        if above.page != line.page:
+            break
+        over = [t for t in above.tokens if _is_word(t) and overlaps_horizontally(t.box, first.box)]
+        if over:
+            anchor = over[0]
+            return FieldRule(
+                name,
+                "below",
+                _key(anchor),
+                anchor.box.top / height,
+                (first.box.x0 - anchor.box.x0) / width,
+                box,
+                line.page,
+            )
+    return FieldRule(name, "absolute", None, box[1], 0.0, box, line.page)
+
+
+# --- recalling ------------------------------------------------------------------------------
+
+
+def memory_candidates(lines: Sequence[Line], template: LayoutTemplate) -> list[Candidate]:
+    """Candidates at the places the template remembers, with ``memory`` = the share of the
+    template's examples whose rule reads the same value here."""
+    by_key: dict[str, list[tuple[Line, int]]] = {}
+    for line in lines:
+        for index, key in enumerate(line.keys):
+            by_key.setdefault(key, []).append((line, index))
+    found: dict[tuple[str, str], tuple[Candidate, int]] = {}
+    for rule in template.rules:
+        candidate = _recall(rule, lines, by_key)
+        if candidate is None:
+            continue
+        key = (candidate.field, candidate.value)
+        previous = found.get(key)
+        found[key] = (previous[0] if previous else candidate, (previous[1] if previous else 0) + 1)
+    return [
+        candidate.with_features(memory=round(min(votes / template.examples, 1.0), 3))
+        for candidate, votes in found.values()
+    ]
+
+
+def _recall(
+    rule: FieldRule, lines: Sequence[Line], by_key: dict[str, list[tuple[Line, int]]]
+) -> Candidate | None:
+    if rule.relation == "absolute" or rule.anchor is None:
+        return _at_box(rule, lines)
+    places = [(ln, i) for ln, i in by_key.get(rule.anchor, []) if ln.page == rule.page]
+    if not places:
+        places = by_key.get(rule.anchor, [])
+    if not places:
+        return _at_box(rule, lines)
+    line, index = min(
+        places, key=lambda p: abs(p[0].tokens[p[1]].box.top / p[0].page_height - rule.anchor_y)
+    )
+    anchor = line.tokens[index]
+    if rule.relation == "right":
+        target = anchor.box.x1 + rule.dx * line.page_width
+        rest = list(line.tokens[index + 1 :])
+        return _parse_near(rule.field, rest, target)
+    below = [ln for ln in lines[line.index + 1 : line.index + 4] if ln.page == line.page]
+    target = anchor.box.x0 + rule.dx * line.page_width
+    for candidate_line in below:
+        tokens = [t for t in candidate_line.tokens if t.box.x1 >= target - anchor.box.height]
+        found = _parse_near(rule.field, tokens, target)
+        if found is not None:
+            return found
+    return None
+
+
+def _parse_near(field_name: str, tokens: Sequence[Token], target: float) -> Candidate | None:
+    """The value starting at the token nearest to where the rule expects it."""
+    if not tokens:
+        return None
+    order = sorted(range(len(tokens)), key=lambda i: abs(tokens[i].box.x0 - target))
+    kind = HEADER_FIELDS[field_name]
+    for start in order[:2]:
+        run = list(tokens[start:])
+        if kind is FieldKind.AMOUNT:
+            spans = amount_spans(run)
+            if spans and spans[0].start == 0:
+                span = spans[0]
+                return Candidate(field_name, str(span.value), tuple(run[: span.end]), {})
+            continue
+        parsed = parse_field(field_name, word_run(run, 12))
+        if parsed is not None:
+            return Candidate(field_name, parsed.value, parsed.tokens, {})
+    return None
+
+
+def _at_box(rule: FieldRule, lines: Sequence[Line]) -> Candidate | None:
+    x0, top, x1, bottom = rule.box
+    for line in lines:
+        if line.page != rule.page:
+            continue
+        inside = [
+            t
+            for t in line.tokens
+            if x0 - _ABSOLUTE_SLACK <= t.box.x0 / line.page_width <= x1 + _ABSOLUTE_SLACK
+            and top - _ABSOLUTE_SLACK <= t.box.middle / line.page_height <= bottom + _ABSOLUTE_SLACK
+        ]
+        if inside:
+            found = _parse_near(rule.field, inside, inside[0].box.x0)
+            if found is not None:
+                return found
+    return None
+
+
+def _is_word(token: Token) -> bool:
+    letters = sum(c.isalpha() for c in token.text)
+    return letters >= 2 and letters >= len(token.text) / 2
+
+
+def _key(token: Token) -> str:
+    return label_key(token.text)
+
+
+def _fractions(box: Box, width: float, height: float) -> tuple[float, float, float, float]:
+    return (
+        round(box.x0 / width, 4),
+        round(box.top / height, 4),
+        round(box.x1 / width, 4),
+        round(box.bottom / height, 4),
+    )

@@ -1,0 +1,192 @@
+"""Page tokens grouped into printed lines, and the geometry the extractor reasons with.
+
+Words are grouped by overlapping vertical middles rather than equal tops, so a bold 16 pt label
+and a 10 pt value printed on one baseline share a line, and an OCR'd line with a slight tilt
+stays one line.
+"""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ml.extraction.lexicon import label_key
+from models.tokens import Box, PageTokens, Token
+from models.values import parse_amount
+
+WORD_GAP = 0.6  # words of one value are closer than this times the text height
+_TOUCHING = 0.05  # glyph runs this close (times the text height) are one word
+_MAX_AMOUNT_TOKENS = 4  # "NOK 1 234 567,89"
+_GROUP_GAP = 1.3
+_GROUP_HEAD = re.compile(r"[-€$£]?\d{1,3}")
+_GROUP_TAIL = re.compile(r"\d{3}(?:[.,]\d{2}|\b)")
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One printed line: its tokens left to right and each token's label key."""
+
+    index: int  # position among all lines of the document
+    page: int
+    page_width: float
+    page_height: float
+    tokens: tuple[Token, ...]
+    keys: tuple[str, ...]
+
+    @property
+    def top(self) -> float:
+        return min(token.box.top for token in self.tokens)
+
+    @property
+    def bottom(self) -> float:
+        return max(token.box.bottom for token in self.tokens)
+
+    @property
+    def height(self) -> float:
+        return max(token.box.height for token in self.tokens)
+
+
+def page_lines(pages: Sequence[PageTokens]) -> list[Line]:
+    """Every page's lines in reading order (top to bottom, then left to right)."""
+    lines: list[Line] = []
+    for page in pages:
+        rows: list[list[Token]] = []
+        anchor: Box | None = None
+        for token in sorted(page.tokens, key=lambda t: t.box.middle):
+            if not token.text.strip():
+                continue
+            if anchor is not None and anchor.top <= token.box.middle <= anchor.bottom:
+                rows[-1].append(token)
+            else:
+                rows.append([token])
+                anchor = token.box
+        for row in rows:
+            tokens = _glued(sorted(row, key=lambda t: t.box.x0))
+            lines.append(
+                Line(
+                    index=len(lines),
+                    page=page.number,
+                    page_width=page.width or 1.0,
+                    page_height=page.height or 1.0,
+                    tokens=tokens,
+                    keys=tuple(label_key(t.text) for t in tokens),
+                )
+            )
+    return lines
+
+
+def _glued(tokens: Sequence[Token]) -> tuple[Token, ...]:
+    """Words a text layer split where no space is printed ("1" "81301674" for 181301674, as a
+    PDF that styles a first character separately gives them) joined back into one."""
+    joined: list[Token] = []
+    for token in tokens:
+        previous = joined[-1] if joined else None
+        if previous is not None and token.box.x0 - previous.box.x1 <= _TOUCHING * token.box.height:
+            joined[-1] = Token(
+                previous.text + token.text,
+                union((previous, token)),
+                token.page,
+                min(previous.confidence, token.confidence),
+                token.source,
+            )
+        else:
+            joined.append(token)
+    return tuple(joined)
+
+
+def text_of(tokens: Sequence[Token]) -> str:
+    return " ".join(token.text for token in tokens)
+
+
+def union(tokens: Sequence[Token]) -> Box:
+    return Box(
+        min(t.box.x0 for t in tokens),
+        min(t.box.top for t in tokens),
+        max(t.box.x1 for t in tokens),
+        max(t.box.bottom for t in tokens),
+    )
+
+
+def adjacent(left: Token, right: Token) -> bool:
+    """Whether two words on a line are separated by no more than a space."""
+    return right.box.x0 - left.box.x1 <= WORD_GAP * max(left.box.height, 1.0)
+
+
+def overlaps_horizontally(a: Box, b: Box) -> bool:
+    return a.x0 <= b.x1 and b.x0 <= a.x1
+
+
+def word_run(tokens: Sequence[Token], limit: int = 6) -> tuple[Token, ...]:
+    """The first token and the words that follow it closely enough to belong to one value."""
+    run = list(tokens[:1])
+    for token in tokens[1:limit]:
+        if not adjacent(run[-1], token):
+            break
+        run.append(token)
+    return tuple(run)
+
+
+@dataclass(frozen=True, slots=True)
+class AmountSpan:
+    """An amount printed on a line, possibly over several tokens ("NOK", "12", "500,00")."""
+
+    start: int
+    end: int  # exclusive
+    value: Decimal
+
+    @property
+    def has_decimals(self) -> bool:
+        """Two decimals, as money is printed; "19,0" is a rate and "3" a quantity."""
+        return self.value.as_tuple().exponent == -2
+
+
+def amount_spans(tokens: Sequence[Token]) -> list[AmountSpan]:
+    """The amounts on a line, left to right, each the longest run of close tokens that parses.
+
+    Thousands groups printed with spaces come as separate tokens; only tokens a space apart are
+    joined, so the columns of a table ("2" and "500,00" far apart) stay two numbers.
+    """
+    spans: list[AmountSpan] = []
+    start = 0
+    while start < len(tokens):
+        best: AmountSpan | None = None
+        end = start + 1
+        while end <= min(len(tokens), start + _MAX_AMOUNT_TOKENS):
+            if end - start > 1 and not _same_number(tokens[end - 2], tokens[end - 1]):
+                break
+            value = parse_amount(text_of(tokens[start:end]))
+            if value is not None:
+                best = AmountSpan(start, end, value)
+            end += 1
+        if best is None:
+            start += 1
+            continue
+        if not _is_percentage(tokens, best):
+            spans.append(best)
+        start = best.end
+    return spans
+
+
+def _same_number(left: Token, right: Token) -> bool:
+    """Whether ``right`` continues the number in ``left``: next to it, or a three-digit
+    thousands group a little further off, as OCR boxes "331 348,00" with a wide space."""
+    if adjacent(left, right):
+        return True
+    gap = right.box.x0 - left.box.x1
+    return (
+        gap <= _GROUP_GAP * max(left.box.height, 1.0)
+        and _GROUP_HEAD.fullmatch(left.text) is not None
+        and _GROUP_TAIL.match(right.text) is not None
+    )
+
+
+def _is_percentage(tokens: Sequence[Token], span: AmountSpan) -> bool:
+    """A number printed with a per cent sign beside it is a rate, not an amount."""
+    inside = tokens[span.start : span.end]
+    before = tokens[span.start - 1] if span.start > 0 else None
+    after = tokens[span.end] if span.end < len(tokens) else None
+    return (
+        any("%" in token.text for token in inside)
+        or (before is not None and "%" in before.text and adjacent(before, inside[0]))
+        or (after is not None and "%" in after.text and adjacent(inside[-1], after))
+    )
