@@ -50,6 +50,15 @@ class InvoiceOut(BaseModel):
     po_number: str | None
     kid: str | None
     bank_account: str | None
+    supplier_id: uuid.UUID | None = Field(
+        default=None, description="The register's supplier this invoice was matched to"
+    )
+    supplier_matched_by: str | None = Field(
+        default=None, description="org_number, vat_number, bank_account or name"
+    )
+    proposed_supplier: dict[str, Any] | None = Field(
+        default=None, description="An unknown supplier, as read, for a clerk to add"
+    )
     lines: list[LineOut]
 
 

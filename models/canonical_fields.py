@@ -17,7 +17,7 @@ from models.values import parse_amount, parse_date
 
 class FieldKind(StrEnum):
     TEXT = "text"
-    CODE = "code"  # an identifier compared without spaces, dots and case
+    CODE = "code"  # an identifier: kept as printed, compared without separators and case
     DATE = "date"
     AMOUNT = "amount"
     CURRENCY = "currency"
@@ -103,7 +103,7 @@ def canonical_value(kind: FieldKind, raw: Any) -> str | None:
                 raise ValueError(f"{text!r} is not one of {', '.join(DOCUMENT_TYPES)}")
             return text
         case FieldKind.CODE:
-            return clean(text, _CODE_SEPARATORS).upper() or None
+            return "".join(text.split()) or None
         case FieldKind.TEXT:
             return " ".join(text.split())
 
@@ -130,7 +130,14 @@ def same_value(kind: FieldKind, left: str | None, right: str | None) -> bool:
         return Decimal(left) == Decimal(right)
     if kind is FieldKind.TEXT:
         return left.casefold() == right.casefold()
+    if kind is FieldKind.CODE:
+        return _compact(left) == _compact(right)
     return left == right
+
+
+def _compact(code: str) -> str:
+    """An identifier as it compares: "RE-2026/504" and "re 2026/504" are one number."""
+    return clean(code, _CODE_SEPARATORS).upper()
 
 
 def canonical_record(keys: dict[str, FieldKind], raw: dict[str, Any]) -> dict[str, str | None]:

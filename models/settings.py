@@ -30,6 +30,13 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "data" / "blobs",
         description="Root folder of the content-addressed store of original files.",
     )
+    models_dir: Path = Field(
+        default=PROJECT_ROOT / "data" / "models",
+        description="Where trained model artifacts (per company) are written.",
+    )
+    scorer_retrain_after: int = Field(
+        default=1, ge=1, description="Corrected documents that trigger a scorer retrain."
+    )
     max_upload_bytes: int = Field(default=25 * 1024 * 1024, gt=0)
     max_pages: int = Field(
         default=200, gt=0, description="Pages (PDF pages, TIFF frames) one document may have."

@@ -32,6 +32,7 @@ class Channel(StrEnum):
     UPLOAD = "upload"
     EMAIL = "email"
     DEMO = "demo"
+    CLI = "cli"
 
 
 class DocumentType(StrEnum):

@@ -255,6 +255,8 @@ class Invoice(SQLModel, table=True):
     po_number: str | None = Field(default=None, max_length=64)
     kid: str | None = Field(default=None, max_length=25)
     bank_account: str | None = Field(default=None, max_length=40)
+    supplier_matched_by: str | None = Field(default=None, max_length=16)
+    proposed_supplier: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     created_at: datetime = _created()
     updated_at: datetime = _created()
 
@@ -310,3 +312,54 @@ class AuditEvent(SQLModel, table=True):
     old_value: Any = Field(default=None, sa_column=Column(JSON))
     new_value: Any = Field(default=None, sa_column=Column(JSON))
     detail: str | None = Field(default=None, sa_column=Column(String(500)))
+
+
+class FieldCorrection(SQLModel, table=True):
+    """A person's correction of one field, with where on the page it points: the lesson the
+    layout memory and the learned scorer are trained on."""
+
+    __table_args__ = (Index("ix_fieldcorrection_company_created", "company_id", "created_at"),)
+
+    id: uuid.UUID = Field(default_factory=_id, primary_key=True)
+    company_id: uuid.UUID = _company()
+    document_id: uuid.UUID = Field(foreign_key="document.id", index=True)
+    name: str = Field(max_length=64)
+    old_value: Any = Field(default=None, sa_column=Column(JSON))
+    new_value: Any = Field(default=None, sa_column=Column(JSON))
+    page: int | None = None
+    bbox: list[float] | None = Field(default=None, sa_column=Column(JSON))
+    tokens: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    actor: str = Field(max_length=100)
+    created_at: datetime = _created()
+
+
+class LayoutTemplateRecord(SQLModel, table=True):
+    """One learned supplier layout of a company (see ``ml.extraction.layout_memory``)."""
+
+    id: uuid.UUID = Field(default_factory=_id, primary_key=True)
+    company_id: uuid.UUID = _company()
+    supplier_id: uuid.UUID | None = Field(default=None, foreign_key="supplier.id")
+    template: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    examples: int = 1
+    updated_at: datetime = _created()
+
+
+class ModelVersion(SQLModel, table=True):
+    """The model registry: every trained model of a company, its metrics and its artifact.
+
+    ``fingerprint`` is a digest of the training data, so a retrain with nothing new is
+    skipped; ``active`` marks the version in use.
+    """
+
+    __table_args__ = (UniqueConstraint("company_id", "kind", "version"),)
+
+    id: uuid.UUID = Field(default_factory=_id, primary_key=True)
+    company_id: uuid.UUID = _company()
+    kind: str = Field(max_length=32)
+    version: int
+    fingerprint: str = Field(max_length=64)
+    rows: int
+    metrics: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    artifact: str = Field(max_length=500)
+    active: bool = True
+    trained_at: datetime = _created()

@@ -5,6 +5,8 @@ is transient and the job is retried.
 """
 
 import hashlib
+import json
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -12,7 +14,8 @@ from decimal import Decimal
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from ml.extraction.header_fields import FieldValue, extract_header_fields
+from ml.extraction.extractor import Extraction, FieldValue
+from ml.extraction.line_items import LineItem
 from models.audit import record_audit
 from models.column_types import utc_now
 from models.einvoice import EInvoice, claims_en16931_compliance
@@ -22,6 +25,12 @@ from models.exception_cases import ExceptionReason, sync_exception_cases
 from models.settings import Settings
 from models.status import DocumentStatus
 from models.storage import BlobStore, store_bytes
+from models.supplier_identification import (
+    KnownSupplier,
+    SupplierEvidence,
+    SupplierIdentification,
+    SupplierRegister,
+)
 from models.tables import (
     Company,
     Document,
@@ -30,9 +39,12 @@ from models.tables import (
     Invoice,
     InvoiceLine,
     Page,
+    Supplier,
+    SupplierBankAccount,
     ValidationFinding,
 )
 from models.tokens import PageTokens, TokenSource
+from workers.company_extraction import extract_for_company
 from workers.readers import Reader, ReadOptions, reader_for
 from workers.readers.result import PageRead, ReadResult
 from workers.validation import validate_einvoice_xml
@@ -188,7 +200,7 @@ def _fields_of_einvoice(einvoice: EInvoice) -> dict[str, FieldValue]:
     }
 
 
-_EXTRACT_OWNS = frozenset({"einvoice_invalid"})
+_EXTRACT_OWNS = frozenset({"einvoice_invalid", "bank_account_changed"})
 
 
 def extract_document(ctx: StageContext) -> DocumentStatus | None:
@@ -198,14 +210,23 @@ def extract_document(ctx: StageContext) -> DocumentStatus | None:
     """
     document = ctx.document
     einvoice = EInvoice.from_json(document.einvoice) if document.einvoice is not None else None
+    extraction: Extraction | None = None
     if einvoice is not None:
         found = _fields_of_einvoice(einvoice)
     else:
         company = ctx.session.get(Company, document.company_id)
-        found = extract_header_fields(
+        extraction = extract_for_company(
+            ctx.session,
+            document.company_id,
             _load_pages(ctx.session, document),
-            default_currency=company.base_currency if company else None,
-        )
+            company.base_currency if company else None,
+        ).extraction
+        found = dict(extraction.fields)
+        if extraction.vat_breakdown:
+            rows = [row.to_json() for row in extraction.vat_breakdown]
+            found["vat_breakdown"] = FieldValue(
+                "vat_breakdown", json.dumps(rows), 0.9, None, None, extraction.fields_source
+            )
     existing = {
         row.name: row
         for row in ctx.session.exec(
@@ -229,11 +250,106 @@ def extract_document(ctx: StageContext) -> DocumentStatus | None:
     invoice = _save_invoice(ctx.session, document, current)
     if einvoice is not None:
         _save_einvoice_lines(ctx.session, invoice, einvoice)
+    elif extraction is not None:
+        _save_extracted_lines(ctx.session, invoice, extraction.lines)
+    identification = _identify_supplier(ctx.session, invoice, current)
     reasons = _validation_reasons(ctx.session, document, einvoice)
+    reasons += _supplier_reasons(identification, current)
     open_cases = sync_exception_cases(
         ctx.session, document, reasons, owned_codes=_EXTRACT_OWNS, actor="worker"
     )
     return DocumentStatus.NEEDS_REVIEW if open_cases else None
+
+
+def _identify_supplier(
+    session: Session, invoice: Invoice, values: dict[str, str | None]
+) -> SupplierIdentification:
+    """Match the invoice to the company's supplier register; an unknown one is proposed."""
+    suppliers = session.exec(
+        select(Supplier).where(Supplier.company_id == invoice.company_id)
+    ).all()
+    accounts: dict[str, set[str]] = {}
+    for account in session.exec(
+        select(SupplierBankAccount).where(SupplierBankAccount.company_id == invoice.company_id)
+    ):
+        accounts.setdefault(str(account.supplier_id), set()).add(account.account)
+    register = SupplierRegister(
+        KnownSupplier(
+            id=str(s.id),
+            name=s.name,
+            org_number=s.org_number,
+            vat_number=s.vat_number,
+            bank_accounts=frozenset(accounts.get(str(s.id), ())),
+        )
+        for s in suppliers
+    )
+    evidence = SupplierEvidence(
+        name=values.get("supplier_name"),
+        org_number=values.get("supplier_org_number"),
+        vat_number=values.get("supplier_vat_number"),
+        bank_account=values.get("bank_account"),
+        iban=values.get("iban"),
+    )
+    found = register.identify(evidence)
+    invoice.supplier_id = uuid.UUID(found.supplier_id) if found.supplier_id else None
+    invoice.supplier_matched_by = found.matched_by
+    has_evidence = any((evidence.name, evidence.org_number, evidence.vat_number, evidence.iban))
+    invoice.proposed_supplier = (
+        {
+            "name": evidence.name,
+            "org_number": evidence.org_number,
+            "vat_number": evidence.vat_number,
+            "bank_account": evidence.iban or evidence.bank_account,
+            "notes": list(found.notes),
+        }
+        if found.proposed_new and has_evidence
+        else None
+    )
+    session.add(invoice)
+    return found
+
+
+def _supplier_reasons(
+    found: SupplierIdentification, values: dict[str, str | None]
+) -> list[ExceptionReason]:
+    """A known supplier asking to be paid to an account not on file: the classic fraud."""
+    if not found.bank_account_changed:
+        return []
+    account = values.get("iban") or values.get("bank_account")
+    return [
+        ExceptionReason(
+            code="bank_account_changed",
+            message=(
+                f"The invoice asks for payment to {account}, which is not an account on file "
+                "for this supplier. Verify the change with the supplier by phone before paying."
+            ),
+            detail={
+                "supplier_id": found.supplier_id,
+                "account": account,
+                "matched_by": found.matched_by,
+                "notes": list(found.notes),
+            },
+        )
+    ]
+
+
+def _save_extracted_lines(session: Session, invoice: Invoice, items: list[LineItem]) -> None:
+    session.exec(delete(InvoiceLine).where(col(InvoiceLine.invoice_id) == invoice.id))
+    for number, item in enumerate(items, start=1):
+        session.add(
+            InvoiceLine(
+                company_id=invoice.company_id,
+                invoice_id=invoice.id,
+                line_number=number,
+                description=item.description,
+                item_code=_clip(item.item_code, 64),
+                quantity=item.quantity,
+                unit=_clip(item.unit, 16),
+                unit_price=item.unit_price,
+                vat_rate=item.vat_rate,
+                amount=item.amount,
+            )
+        )
 
 
 def _validation_reasons(

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, Field
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -26,8 +27,10 @@ from models.media import UNSUPPORTED_MEDIA_TYPE, MediaTypeRejectedError, decide_
 from models.status import Channel, DocumentStatus
 from models.storage import BlobStore
 from models.tables import ApiKey, Document
+from workers.corrections import CorrectionError, correct_fields
 from workers.jobs import start_pipeline
 from workers.readers import can_read, supported_media_types
+from workers.scorer_training import enqueue_scorer_training
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/documents", tags=["documents"])
@@ -193,3 +196,40 @@ def reprocess_document(
     session.commit()
     start_pipeline(document)
     return DocumentSummary.of(document)
+
+
+class FieldCorrections(BaseModel):
+    """Canonical values a person sets; ``null`` clears a field the document does not have."""
+
+    fields: dict[str, Any] = Field(
+        description="Field name to value: dates ISO, amounts as decimal strings, "
+        "vat_breakdown and lines as lists of objects",
+        examples=[{"invoice_number": "10042", "due_date": "2026-11-17", "kid": "1234567890"}],
+    )
+
+
+@router.patch(
+    "/{document_id}/fields",
+    response_model=DocumentOut,
+    summary="Correct extracted fields; Bilag learns the supplier's layout from it",
+)
+def correct_document_fields(
+    document_id: uuid.UUID, body: FieldCorrections, key: WriteKey, session: SessionDep
+) -> DocumentOut:
+    document = owned_document(session, key, document_id)
+    if document.status in (DocumentStatus.RECEIVED, DocumentStatus.READING):
+        raise Problem(
+            409, "not_ready", "The document has not been read yet; correct it once it has pages."
+        )
+    if not body.fields:
+        raise Problem(422, "no_fields", "Give at least one field to correct.")
+    try:
+        result = correct_fields(session, document, body.fields, actor=actor_of(key))
+    except CorrectionError as error:
+        raise Problem(
+            422, "invalid_field", f"{error.field}: {error.message}", field=error.field
+        ) from None
+    session.commit()
+    if result.changed:
+        enqueue_scorer_training(session, document.company_id)
+    return DocumentOut.of_detail(load_document_detail(session, document))

@@ -216,7 +216,7 @@ def test_zugferd_cases_are_the_staged_rows_of_the_ground_truth():
     if mustang is not None:
         assert mustang.layout == "Mustangproject"
         truth = mustang.truth
-        assert truth["invoice_number"] == "RE20170509/505"
+        assert truth["invoice_number"] == "RE-20170509/505"
         assert (truth["invoice_date"], truth["due_date"]) == ("2017-05-09", "2017-05-30")
         assert truth["document_type"] == "invoice" and truth["currency"] == "EUR"
         assert Decimal(truth["total_amount"]) == Decimal("571.04")
