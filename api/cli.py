@@ -20,6 +20,8 @@ from models.tenants import (
 )
 
 if TYPE_CHECKING:
+    from typing import TextIO
+
     from models.mail_ingest import MailIngestResult
 
 app = typer.Typer(help="Bilag: AI-assisted accounts payable.", no_args_is_help=True)
@@ -403,6 +405,137 @@ def eval_scans(
             f"{variant['seconds']:.2f} s{wrong}"
         )
     typer.echo(f"total: {report['fields_right']}/{report['fields_total']} fields right")
+
+
+Datasets = ("zugferd", "fr_invoices", "generated", "generated_scans")
+
+
+@eval_app.command("extraction")
+def eval_extraction(
+    dataset: Annotated[str, typer.Option(help=f"One of {', '.join(Datasets)}")] = "zugferd",
+    protocol: Annotated[
+        str, typer.Option(help="zero-shot, leave-one-layout-out or teach")
+    ] = "zero-shot",
+    teach: Annotated[int, typer.Option(help="Invoices taught per layout (teach)")] = 3,
+    count: Annotated[int, typer.Option(help="Generated invoices")] = 200,
+    seed: Annotated[int, typer.Option(help="Generator seed")] = 1000,
+    fields: Annotated[str | None, typer.Option(help="Comma-separated fields to show")] = None,
+    data_root: DataRoot = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    fit_calibration: Annotated[
+        bool,
+        typer.Option(
+            "--fit-calibration",
+            help="Fit the shipped confidence calibration on generated invoices (PDF and scans) "
+            "of this seed and write ml/extraction/calibration.json",
+        ),
+    ] = False,
+) -> None:
+    """Per-field accuracy, line-item precision/recall and the confidence reliability table."""
+    from api.evaluate.extraction import HEADLINE_FIELDS, evaluate_extraction, fitted_calibration
+    from api.evaluate.extraction_data import (
+        TokenCache,
+        default_cache_dir,
+        fr_invoice_cases,
+        generated_cases,
+        zugferd_cases,
+    )
+    from api.evaluate.extraction_metrics import format_report
+    from ml.extraction.calibration import CALIBRATION_FILE, write_calibration
+
+    cache = TokenCache(default_cache_dir())
+    if fit_calibration:
+        cases = [
+            *generated_cases(count, seed, cache, scans=False),
+            *generated_cases(count // 2, seed + count, cache, scans=True),
+        ]
+        write_calibration(fitted_calibration(cases))
+        typer.echo(f"calibration fitted on {len(cases)} generated invoices: {CALIBRATION_FILE}")
+        return
+    if dataset not in Datasets:
+        raise _fail(f"unknown dataset {dataset!r}; one of {', '.join(Datasets)}")
+    typer.echo(f"reading {dataset} (cached OCR is reused) ...", err=True)
+    if dataset.startswith("generated"):
+        cases = list(generated_cases(count, seed, cache, scans=dataset == "generated_scans"))
+    else:
+        root = _data_root(data_root)
+        loader = zugferd_cases if dataset == "zugferd" else fr_invoice_cases
+        cases = list(loader(root, cache))
+    with typer.progressbar(length=len(cases), label=protocol, file=_stderr()) as bar:
+        scores, printed, facts = evaluate_extraction(
+            cases, protocol, teach=teach, default_currency=None, progress=bar.update
+        )
+    if as_json:
+        _echo_json(
+            {"dataset": dataset, **facts, **scores.to_json(), "printed_only": printed.to_json()}
+        )
+        return
+    shown = fields.split(",") if fields else None
+    typer.echo(format_report(scores, f"{dataset} / {protocol}", shown))
+    typer.echo("")
+    typer.echo("fields whose true value is printed on the page (others are not readable):")
+    sections = format_report(printed, f"{dataset} / {protocol} / printed", shown).split("\n\n")
+    typer.echo("\n\n".join(sections[:2]))
+    headline = [f for f in HEADLINE_FIELDS if f in {r["field"] for r in scores.field_table()}]
+    typer.echo(f"headline fields: {', '.join(headline)}")
+    typer.echo(" ".join(f"{key}={value}" for key, value in facts.items()))
+
+
+def _stderr() -> "TextIO":
+    import sys
+
+    return sys.stderr
+
+
+@app.command("extract")
+def extract_command(
+    files: Annotated[list[Path], typer.Argument(help="Invoice files: PDF, image or XML")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file")] = False,
+    company: Annotated[
+        str | None, typer.Option(help="Org number whose layout memory to use")
+    ] = None,
+) -> None:
+    """Extract the canonical fields of each file; no server needed."""
+    import json
+
+    from api.extract_command import extract_file
+    from models.errors import PermanentError
+
+    failed = False
+    for path in files:
+        try:
+            report = extract_file(path, company)
+        except (OSError, PermanentError, LookupError) as error:
+            failed = True
+            typer.echo(json.dumps({"file": str(path), "error": str(error)}))
+            continue
+        if as_json:
+            typer.echo(json.dumps(report, ensure_ascii=False))
+        else:
+            typer.echo(report["file"])
+            for name, field in report["fields"].items():
+                typer.echo(f"  {name:<20} {field['value']!s:<40} {field['confidence']:.2f}")
+            typer.echo(f"  {len(report['lines'])} line(s)")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("teach")
+def teach_command(
+    file: Annotated[Path, typer.Argument(help="The invoice file")],
+    truth: Annotated[Path, typer.Option("--truth", help="JSON with the canonical values")],
+    company: Annotated[str | None, typer.Option(help="Org number of the company")] = None,
+) -> None:
+    """Record the file's true values as a person's correction would; the layout is learned."""
+    import json
+
+    from api.extract_command import teach_file
+
+    try:
+        report = teach_file(file, truth, company)
+    except (OSError, ValueError, LookupError) as error:
+        raise _fail(str(error)) from None
+    typer.echo(json.dumps(report))
 
 
 if __name__ == "__main__":

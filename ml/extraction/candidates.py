@@ -197,6 +197,7 @@ def with_document_features(
         features["repeats"] = min(counts[(c.field, c.value)] - 1, 3) / 3
         if largest is not None and HEADER_FIELDS[c.field] is FieldKind.AMOUNT:
             features["largest_amount"] = float(Decimal(c.value) == largest)
+            features["has_decimals"] = float(Decimal(c.value).as_tuple().exponent == -2)
         finished.append(replace(c, features=features))
     return finished
 

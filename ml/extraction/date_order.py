@@ -51,14 +51,14 @@ def in_document_order(candidates: Sequence[Candidate], lines: Sequence[Line]) ->
     result = []
     for candidate in candidates:
         if HEADER_FIELDS.get(candidate.field) is FieldKind.DATE:
-            value = _reread(text_of(candidate.tokens).strip(".,;:()"), short, long)
+            value = reread(text_of(candidate.tokens).strip(".,;:()"), short, long)
             if value is not None:
                 candidate = replace(candidate, value=value)
         result.append(candidate)
     return result
 
 
-def _reread(text: str, short: str, long: str) -> str | None:
+def reread(text: str, short: str, long: str) -> str | None:
     try:
         if short == "mdy" and (match := _DAY_FIRST.fullmatch(text)):
             year = int(match[4]) if len(match[4]) == 4 else 2000 + int(match[4])

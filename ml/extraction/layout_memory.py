@@ -17,19 +17,26 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ml.extraction.candidates import Candidate
-from ml.extraction.lexicon import label_key
+from ml.extraction.date_order import reread
+from ml.extraction.lexicon import LABELS, label_key
 from ml.extraction.page_lines import (
     Line,
     amount_spans,
     overlaps_horizontally,
+    text_of,
     union,
     word_run,
 )
 from ml.extraction.value_parsers import parse_field
 from models.canonical_fields import HEADER_FIELDS, FieldKind, canonical_value, same_value
 from models.tokens import Box, Token
+from models.values import parse_date
 
-MATCH_THRESHOLD = 0.55  # share of a template's fixed words a document must print
+_LABEL_SHARE = 0.5  # share of a template's label landmarks a document must print in place
+_WORD_SHARE = 0.25  # ... or of all its landmarks
+_MIN_LABELS = 3
+_LANDMARK_SLACK_X = 0.03  # page fractions a landmark may move (address blocks, OCR boxes)
+_LANDMARK_SLACK_Y = 0.03
 _MIN_WORD = 3
 _ABSOLUTE_SLACK = 0.02  # page fractions around a remembered absolute box
 _LEARNED_FIELDS = tuple(name for name in HEADER_FIELDS if name != "document_type")
@@ -48,18 +55,27 @@ class FieldRule:
     page: int
 
 
+Landmark = tuple[str, float, float]
+"""A word and where its box starts on the first page, as page fractions."""
+
+
 @dataclass(frozen=True)
 class LayoutTemplate:
+    """What one layout prints where: its landmarks (the words every example printed at the
+    same place) and a rule per field per example."""
+
     id: str
-    words: frozenset[str]
+    landmarks: tuple[Landmark, ...]
     rules: tuple[FieldRule, ...]
     examples: int = 1
     supplier_key: str | None = None
+    date_order: tuple[str, str] = ("dmy", "ymd")
 
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
-            "words": sorted(self.words),
+            "landmarks": [list(landmark) for landmark in self.landmarks],
+            "date_order": list(self.date_order),
             "rules": [
                 {
                     "field": r.field,
@@ -92,10 +108,11 @@ class LayoutTemplate:
         )
         return cls(
             id=data["id"],
-            words=frozenset(data["words"]),
+            landmarks=tuple((k, float(x), float(y)) for k, x, y in data["landmarks"]),
             rules=rules,
             examples=int(data["examples"]),
             supplier_key=data.get("supplier_key"),
+            date_order=(data["date_order"][0], data["date_order"][1]),
         )
 
 
@@ -108,14 +125,24 @@ class LayoutMemory:
     def match(
         self, lines: Sequence[Line], supplier_key: str | None = None
     ) -> LayoutTemplate | None:
-        words = fixed_words(lines)
-        best, best_share = None, MATCH_THRESHOLD
+        """The template whose landmarks the document prints at the same places, if any.
+
+        Label words ("Fakturanr", "Total HT") are what a layout keeps fixed, so finding most
+        of them in place is enough; otherwise a quarter of all its words must be in place
+        (measured: documents of another layout share under a sixth).
+        """
+        index = _landmark_index(lines)
+        best, best_score = None, 0.0
         for template in self.templates:
-            share = len(template.words & words) / max(len(template.words), 1)
-            if supplier_key and template.supplier_key == supplier_key:
-                share += 0.5
-            if share >= best_share:
-                best, best_share = template, share
+            labels = [mark for mark in template.landmarks if mark[0] in LABELS]
+            label_share = _share_found(labels, index) if len(labels) >= _MIN_LABELS else 0.0
+            all_share = _share_found(template.landmarks, index)
+            keyed = bool(supplier_key) and template.supplier_key == supplier_key
+            if label_share < _LABEL_SHARE and all_share < _WORD_SHARE and not keyed:
+                continue
+            score = label_share + all_share + keyed
+            if score > best_score:
+                best, best_score = template, score
         return best
 
     def learn(
@@ -129,28 +156,80 @@ class LayoutMemory:
         rules = tuple(rules_from_truth(lines, truth))
         if not rules:
             return None
-        words = fixed_words(lines)
+        order = learned_date_order(lines, truth)
         current = self.match(lines, supplier_key)
         if current is None:
-            template = LayoutTemplate(str(uuid.uuid4()), words, rules, 1, supplier_key)
+            template = LayoutTemplate(
+                str(uuid.uuid4()), landmarks(lines), rules, 1, supplier_key, order
+            )
             self.templates.append(template)
             return template
+        index = _landmark_index(lines)
+        kept = tuple(mark for mark in current.landmarks if _found(mark, index))
         template = replace(
             current,
-            words=current.words & words or words,
+            landmarks=kept or current.landmarks,
             rules=(*current.rules, *rules),
             examples=current.examples + 1,
             supplier_key=current.supplier_key or supplier_key,
+            date_order=order if order != ("dmy", "ymd") else current.date_order,
         )
         self.templates[self.templates.index(current)] = template
         return template
 
 
-def fixed_words(lines: Sequence[Line]) -> frozenset[str]:
-    """The alphabetic words of a document, the raw material of a layout's fingerprint."""
-    return frozenset(
-        key for line in lines for key in line.keys if len(key) >= _MIN_WORD and key.isalpha()
+def landmarks(lines: Sequence[Line]) -> tuple[Landmark, ...]:
+    """The words of the first page with where they start: a layout's fingerprint. After the
+    first example it still holds the variable words (names, items); examples that follow
+    keep only the words found again at the same place."""
+    first = lines[0].page if lines else 1
+    return tuple(
+        (key, round(token.box.x0 / line.page_width, 4), round(token.box.top / line.page_height, 4))
+        for line in lines
+        if line.page == first
+        for token, key in zip(line.tokens, line.keys, strict=True)
+        if len(key) >= _MIN_WORD and key.isalpha()
     )
+
+
+def _landmark_index(lines: Sequence[Line]) -> dict[str, list[tuple[float, float]]]:
+    index: dict[str, list[tuple[float, float]]] = {}
+    for key, x, y in landmarks(lines):
+        index.setdefault(key, []).append((x, y))
+    return index
+
+
+def _found(mark: Landmark, index: dict[str, list[tuple[float, float]]]) -> bool:
+    key, x, y = mark
+    return any(
+        abs(x - other_x) <= _LANDMARK_SLACK_X and abs(y - other_y) <= _LANDMARK_SLACK_Y
+        for other_x, other_y in index.get(key, ())
+    )
+
+
+def _share_found(marks: Sequence[Landmark], index: dict[str, list[tuple[float, float]]]) -> float:
+    if not marks:
+        return 0.0
+    return sum(_found(mark, index) for mark in marks) / len(marks)
+
+
+def learned_date_order(lines: Sequence[Line], truth: dict[str, Any]) -> tuple[str, str]:
+    """The date order the example's printed dates must be read in to give the true dates."""
+    short, long = "dmy", "ymd"
+    for name in ("invoice_date", "due_date", "delivery_date"):
+        wanted = truth.get(name)
+        if not wanted:
+            continue
+        for line in lines:
+            for token in line.tokens:
+                text = token.text.strip(".,;:()")
+                parsed = parse_date(text)
+                default = parsed.isoformat() if parsed else None
+                if default != wanted and reread(text, "mdy", "ymd") == wanted:
+                    short = "mdy"
+                if default != wanted and reread(text, "dmy", "ydm") == wanted:
+                    long = "ydm"
+    return short, long
 
 
 # --- learning -------------------------------------------------------------------------------
@@ -218,36 +297,57 @@ def _matching_run(
 
 
 def _rule(lines: Sequence[Line], name: str, line: Line, tokens: Sequence[Token]) -> FieldRule:
+    """Anchor the value on a label word where there is one (left on its line, else above it),
+    else on the nearest word to its left, else on the page itself."""
     first, width, height = tokens[0], line.page_width, line.page_height
     box = _fractions(union(tokens), width, height)
     left = [t for t in line.tokens if t.box.x1 <= first.box.x0 and _is_word(t)]
+    above = [
+        t
+        for row in reversed(lines[max(0, line.index - 3) : line.index])
+        if row.page == line.page
+        for t in row.tokens
+        if _is_word(t) and overlaps_horizontally(t.box, first.box)
+    ]
+    labelled_left = [t for t in left if _key(t) in LABELS]
+    labelled_above = [t for t in above if _key(t) in LABELS]
+    if labelled_left:
+        return _right_of(name, labelled_left[-1], first, box, line)
+    if labelled_above:
+        return _below(name, labelled_above[0], first, box, line)
     if left:
-        anchor = left[-1]
-        return FieldRule(
-            name,
-            "right",
-            _key(anchor),
-            anchor.box.top / height,
-            (first.box.x0 - anchor.box.x1) / width,
-            box,
-            line.page,
-        )
-    for above in reversed(lines[max(0, line.index - 3) : line.index]):
-        if above.page != line.page:
-            break
-        over = [t for t in above.tokens if _is_word(t) and overlaps_horizontally(t.box, first.box)]
-        if over:
-            anchor = over[0]
-            return FieldRule(
-                name,
-                "below",
-                _key(anchor),
-                anchor.box.top / height,
-                (first.box.x0 - anchor.box.x0) / width,
-                box,
-                line.page,
-            )
+        return _right_of(name, left[-1], first, box, line)
+    if above:
+        return _below(name, above[0], first, box, line)
     return FieldRule(name, "absolute", None, box[1], 0.0, box, line.page)
+
+
+def _right_of(
+    name: str, anchor: Token, first: Token, box: tuple[float, float, float, float], line: Line
+) -> FieldRule:
+    return FieldRule(
+        name,
+        "right",
+        _key(anchor),
+        anchor.box.top / line.page_height,
+        (first.box.x0 - anchor.box.x1) / line.page_width,
+        box,
+        line.page,
+    )
+
+
+def _below(
+    name: str, anchor: Token, first: Token, box: tuple[float, float, float, float], line: Line
+) -> FieldRule:
+    return FieldRule(
+        name,
+        "below",
+        _key(anchor),
+        anchor.box.top / line.page_height,
+        (first.box.x0 - anchor.box.x0) / line.page_width,
+        box,
+        line.page,
+    )
 
 
 # --- recalling ------------------------------------------------------------------------------
@@ -265,6 +365,13 @@ def memory_candidates(lines: Sequence[Line], template: LayoutTemplate) -> list[C
         candidate = _recall(rule, lines, by_key)
         if candidate is None:
             continue
+        if HEADER_FIELDS[candidate.field] is FieldKind.DATE and template.date_order != (
+            "dmy",
+            "ymd",
+        ):
+            text = text_of(candidate.tokens).strip(".,;:()")
+            value = reread(text, *template.date_order) or candidate.value
+            candidate = replace(candidate, value=value)
         key = (candidate.field, candidate.value)
         previous = found.get(key)
         found[key] = (previous[0] if previous else candidate, (previous[1] if previous else 0) + 1)
