@@ -1,0 +1,198 @@
+"""The words invoicing systems print next to each value, in the variants seen on real invoices.
+
+A generated invoice picks one wording per label and keeps it throughout, as one supplier's
+system does; across invoices the wordings vary, so an extractor cannot learn one template.
+Templates hold ``{}``-style fields (``{org}``, ``{days}``, ``{number}``, ...).
+"""
+
+import random
+
+Labels = dict[str, str]
+
+NORWEGIAN: dict[str, tuple[str, ...]] = {
+    "title": ("FAKTURA", "Faktura", "FAKTURA"),
+    "credit_title": ("KREDITNOTA", "Kreditnota"),
+    "number": ("Fakturanr.", "Fakturanummer", "Faktura nr.", "Fakturanr", "Faktura-nr."),
+    "credit_number": ("Kreditnotanr.", "Kreditnota nr.", "Kreditnotanummer"),
+    "date": ("Fakturadato", "Dato", "Fakturadato"),
+    "credit_date": ("Kreditnotadato", "Dato"),
+    "due": ("Forfallsdato", "Forfall", "Betalingsfrist", "Forfallsdato"),
+    "delivery": ("Leveringsdato", "Levert", "Leveransedato", "Leveringsdato"),
+    "org": ("Org.nr.", "Org. nr.", "Organisasjonsnummer", "Org.nr", "Org nr."),
+    "vat_id": (
+        "Foretaksregisteret NO {org} MVA",
+        "MVA-nr. NO{org}MVA",
+        "NO {org} MVA",
+        "Mva-nummer: NO {org} MVA",
+    ),
+    "buyer_org": ("Org.nr.", "Kundens org.nr.", "Deres org.nr.", "Org. nr."),
+    "account": ("Kontonr.", "Kontonummer", "Bankkonto", "Betal til konto", "Konto"),
+    "iban": ("IBAN", "IBAN-nr."),
+    "bic": ("BIC", "SWIFT/BIC", "BIC (SWIFT)", "SWIFT"),
+    "kid": ("KID", "KID-nr.", "KID nummer", "KID-nummer"),
+    "net": ("Sum eks. mva", "Netto", "Sum ekskl. MVA", "Grunnlag", "Nettobeløp", "Sum eks. MVA"),
+    "vat": ("MVA", "Merverdiavgift", "Mva", "mva"),
+    "vat_sum": ("Sum MVA", "Sum mva", "Total merverdiavgift"),
+    "of": ("av", "av grunnlag"),
+    "total": ("Totalt", "Sum inkl. mva", "Totalbeløp", "Sum inkl. MVA", "Fakturabeløp"),
+    "due_amount": ("Å betale", "Beløp å betale", "Å BETALE", "Til betaling"),
+    "credit_amount": ("Til gode", "Å godskrive", "Kreditert beløp", "Til gode Dem"),
+    "prepaid": ("Forskudd", "Innbetalt forskudd", "A konto innbetalt", "Forskuddsbetalt"),
+    "rounding": ("Øreavrunding", "Avrunding", "Øreavrunding"),
+    "po": ("Bestillingsnr.", "PO", "Deres bestilling", "Innkjøpsordre", "PO-nr.", "Deres ordrenr."),
+    "buyer_ref": ("Deres ref.", "Deres referanse", "Kundens ref.", "Deres ref"),
+    "our_ref": ("Vår ref.", "Vår referanse", "Kontaktperson", "Selger"),
+    "customer_no": ("Kundenr.", "Kundenummer", "Kunde nr.", "Kundenr"),
+    "terms": ("Betalingsbetingelser", "Betingelser", "Betalingsvilkår"),
+    "terms_text": (
+        "{days} dager netto",
+        "Netto {days} dager",
+        "{days} dager",
+        "Netto pr. {days} dager",
+        "Betaling innen {days} dager",
+    ),
+    "bill_to": ("Faktura til", "Fakturamottaker", "Kunde", "Faktureres til"),
+    "currency": ("Valuta", "Valuta"),
+    "page": ("Side {page} av {pages}", "Side {page}/{pages}", "Side {page} av {pages}"),
+    "continued": ("Fortsettelse", "forts.", "Fortsatt fra forrige side"),
+    "credited_ref": (
+        "Kreditnota til faktura nr. {number}",
+        "Gjelder faktura {number}",
+        "Krediterer faktura nr. {number}",
+        "Kreditering av faktura {number}",
+    ),
+    "col_item": ("Varenr.", "Art.nr.", "Produktnr.", "Varenr"),
+    "col_desc": ("Beskrivelse", "Tekst", "Varebeskrivelse", "Produkt", "Beskrivelse"),
+    "col_qty": ("Antall", "Ant.", "Mengde", "Antall"),
+    "col_unit": ("Enhet", "Enh."),
+    "col_price": ("Pris", "á pris", "Enhetspris", "Á-pris"),
+    "col_discount": ("Rabatt", "Rab. %", "Rabatt %"),
+    "col_vat": ("MVA%", "Mva %", "MVA-sats", "Mva"),
+    "col_amount": ("Beløp", "Sum", "Linjesum", "Beløp eks. mva", "Netto"),
+    "bd_rate": ("Sats", "MVA-sats", "Mva-sats"),
+    "bd_base": ("Grunnlag", "MVA-grunnlag", "Beløp eks. mva"),
+    "bd_vat": ("MVA", "Mva-beløp", "Merverdiavgift"),
+    "payment_heading": ("Betalingsinformasjon", "Betaling", "Innbetaling"),
+    "phone": ("Tlf.", "Telefon", "Tlf:"),
+    "footer_address": ("Adresse", "Postadresse", "Besøksadresse"),
+    "footer_contact": ("Kontakt", "Telefon / e-post"),
+    "footer_bank": ("Bank", "Bankforbindelse", "Betaling"),
+    "footer_company": ("Foretak", "Organisasjon", "Selskap"),
+    "pay_sentence": (
+        "Vennligst betal {amount} til konto {account} innen {due}.",
+        "Beløpet bes innbetalt til kontonr. {account} innen {due}.",
+        "Betales til konto {account} innen {due}. Beløp: {amount}.",
+    ),
+    "pay_sentence_foreign": (
+        "Betaling i {currency} til IBAN {iban}, BIC {bic}, innen {due}.",
+        "Vennligst betal {amount} til IBAN {iban} (BIC {bic}) innen {due}.",
+    ),
+    "kid_sentence": (
+        "Husk å oppgi KID {kid} ved betaling.",
+        "Bruk KID: {kid}",
+        "Vennligst bruk KID-nummer {kid} ved betaling.",
+    ),
+    "credit_sentence": (
+        "Beløpet vil bli motregnet ved neste faktura.",
+        "Kreditnotaen motregnes mot utestående.",
+        "Beløpet tilbakebetales etter avtale.",
+    ),
+    "late_fee": (
+        "Ved for sen betaling beregnes forsinkelsesrente etter forsinkelsesrenteloven.",
+        "Ved betaling etter forfall påløper purregebyr og forsinkelsesrente.",
+        "",
+    ),
+    "thanks": ("Takk for handelen!", "Vi takker for oppdraget.", "", ""),
+    "giro_title": ("GIRO", "Betalingsinformasjon", "Kvittering / Giro"),
+}
+
+ENGLISH: dict[str, tuple[str, ...]] = {
+    "title": ("INVOICE", "Invoice", "TAX INVOICE"),
+    "credit_title": ("CREDIT NOTE", "Credit note"),
+    "number": ("Invoice no.", "Invoice number", "Invoice #", "Invoice No"),
+    "credit_number": ("Credit note no.", "Credit note number"),
+    "date": ("Invoice date", "Date", "Issue date"),
+    "credit_date": ("Credit note date", "Date"),
+    "due": ("Due date", "Payment due", "Due"),
+    "delivery": ("Delivery date", "Date of supply", "Delivered"),
+    "org": ("Org. no.", "Company reg. no.", "Org no.", "Organisation no."),
+    "vat_id": ("VAT no. NO{org}MVA", "VAT reg. no. NO {org} MVA", "VAT ID NO{org}MVA"),
+    "buyer_org": ("Org. no.", "Customer org. no.", "Company no."),
+    "account": ("Account no.", "Bank account", "Account number"),
+    "iban": ("IBAN",),
+    "bic": ("BIC", "SWIFT/BIC", "SWIFT"),
+    "kid": ("KID", "Payment reference (KID)", "KID no.", "KID ref."),
+    "net": ("Total excl. VAT", "Subtotal", "Net amount", "Net total"),
+    "vat": ("VAT", "VAT"),
+    "vat_sum": ("Total VAT", "VAT total"),
+    "of": ("of", "on"),
+    "total": ("Total incl. VAT", "Total", "Invoice total"),
+    "due_amount": ("Amount due", "Balance due", "Total due", "AMOUNT DUE"),
+    "credit_amount": ("Amount credited", "Credit total", "Total credit"),
+    "prepaid": ("Prepayment", "Paid in advance", "Less deposit"),
+    "rounding": ("Rounding",),
+    "po": ("PO number", "Purchase order", "Your order no.", "PO"),
+    "buyer_ref": ("Your ref.", "Your reference", "Customer ref."),
+    "our_ref": ("Our ref.", "Contact", "Sales contact"),
+    "customer_no": ("Customer no.", "Customer ID", "Account ID"),
+    "terms": ("Payment terms", "Terms"),
+    "terms_text": (
+        "Net {days} days",
+        "{days} days net",
+        "Payment within {days} days",
+        "Net {days}",
+    ),
+    "bill_to": ("Bill to", "Invoice to", "Customer", "Billed to"),
+    "currency": ("Currency",),
+    "page": ("Page {page} of {pages}", "Page {page}/{pages}"),
+    "continued": ("Continued", "cont."),
+    "credited_ref": (
+        "Credit note for invoice no. {number}",
+        "Relates to invoice {number}",
+        "Credits invoice {number}",
+    ),
+    "col_item": ("Item no.", "SKU", "Item", "Art. no."),
+    "col_desc": ("Description", "Item description", "Description"),
+    "col_qty": ("Qty", "Quantity", "Qty."),
+    "col_unit": ("Unit", "UoM"),
+    "col_price": ("Unit price", "Price", "Rate"),
+    "col_discount": ("Discount", "Disc. %"),
+    "col_vat": ("VAT %", "VAT", "Tax %"),
+    "col_amount": ("Amount", "Total", "Line total", "Net"),
+    "bd_rate": ("VAT rate", "Rate"),
+    "bd_base": ("Basis", "Net", "Taxable amount"),
+    "bd_vat": ("VAT", "VAT amount"),
+    "payment_heading": ("Payment details", "How to pay", "Payment information"),
+    "phone": ("Tel.", "Phone", "T:"),
+    "footer_address": ("Address", "Office"),
+    "footer_contact": ("Contact", "Phone / e-mail"),
+    "footer_bank": ("Bank", "Bank details", "Payment"),
+    "footer_company": ("Company", "Registration"),
+    "pay_sentence": (
+        "Please pay {amount} to account {account} by {due}.",
+        "Payment to account no. {account} no later than {due}.",
+    ),
+    "pay_sentence_foreign": (
+        "Please pay {amount} to IBAN {iban}, BIC {bic}, by {due}.",
+        "Payment in {currency} to IBAN {iban} (BIC {bic}) by {due}.",
+    ),
+    "kid_sentence": (
+        "Please use KID {kid} as the payment reference.",
+        "Payment reference (KID): {kid}",
+    ),
+    "credit_sentence": (
+        "The amount will be offset against your next invoice.",
+        "This credit will be refunded as agreed.",
+    ),
+    "late_fee": ("Interest is charged on late payments.", ""),
+    "thanks": ("Thank you for your business!", "", ""),
+    "giro_title": ("PAYMENT SLIP",),
+}
+
+assert NORWEGIAN.keys() == ENGLISH.keys()
+
+
+def choose_labels(language: str, rng: random.Random) -> Labels:
+    """One wording per label, the same for the whole document."""
+    variants = ENGLISH if language == "en" else NORWEGIAN
+    return {key: rng.choice(options) for key, options in variants.items()}
