@@ -17,7 +17,6 @@ later take over any step.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +32,8 @@ from ml.extraction.line_table import (
     ITEM_CODE,
     POSITION,
     QUANTITY,
+    SKIPPED,
+    TOTALS,
     UNIT,
     UNIT_PRICE,
     VAT,
@@ -43,6 +44,8 @@ from ml.extraction.line_table import (
     header_at,
     is_header,
     key,
+    names_page,
+    opening,
     page_lines,
     spilled,
     split_at_columns,
@@ -50,39 +53,6 @@ from ml.extraction.line_table import (
     with_unheaded_columns,
 )
 from models.tokens import Box, PageTokens
-
-
-def _keys(words: str) -> frozenset[str]:
-    return frozenset(key(word) for word in words.split("|"))
-
-
-# Words that open a totals line, which ends the table ...
-_TOTALS = _keys(
-    "Sum|Summe|Summa|Total|Totalt|Totalsum|Totalbeløp|Sum eks mva|Sum ekskl. mva|Netto|"
-    "Nettobeløp|Nettobelopp|Nettobeløb|Total eks mva|Totalt eks mva|Netto sum|"
-    "Nettosum|Nettobetrag|Net total|Nettosumme|Summe netto|MVA-grunnlag|Grunnlag|Grundlag|"
-    "Underlag|Å betale|Beløp å betale|Att betala|At betale|Amount due|Balance due|Total due|"
-    "Grand total|Invoice total|Total amount|Gesamtbetrag|Gesamtsumme|Endbetrag|"
-    "Rechnungsbetrag|Rechnungssumme|Positionssumme|Warenwert|Zahlbetrag|Bruttosumme|Total HT|"
-    "Total TTC|Montant HT|Montant TTC|Montant total|Net à payer|A payer|Base HT|MVA|Moms|VAT|"
-    "Plus VAT|TVA|MwSt|USt|Umsatzsteuer|zzgl|zuzüglich|Taxes|Tax|Steuerbetrag|Avrunding|"
-    "Öresavrundning|Rounding"
-)
-# ... and words that open a line to step over: running subtotals and carried-forward sums.
-_SKIPPED = _keys(
-    "Zwischensumme|Subtotal|Sub total|Delsum|Delsumma|Sous-total|Sidesum|Sidesumma|"
-    "Seitensumme|Summe Seite|Page total|Overført|Overført fra forrige side|Överfört|Übertrag|"
-    "Carried forward|Brought forward|Report|À reporter|Transport|Transporteret"
-)
-_OPENING_WORDS = 4  # "Overført fra forrige side" is the longest opening phrase
-# A PDF that drops spaces still shows where words met: "TotalBeforeTax", "SummeohneUSt".
-_RUN_TOGETHER = re.compile(r"[a-zäöüæøå][A-ZÄÖÜÆØÅ]")
-_LONG_TOTALS = tuple(sorted((w for w in _TOTALS if len(w) >= 5), key=len, reverse=True))
-_PAGE_NUMBER = re.compile(
-    r"\b(?:side|sida|seite|page|sivu)\s*\d+\s*(?:(?:/|av|af|von|of|sur|de)\s*\d+\s*)?$"
-    r"|\b(?:side|sida|seite|page)\s*\d+\s*(?:/|av|af|von|of|sur|de)\s*\d+",
-    re.IGNORECASE,
-)
 
 _STOP_GAP = 5.0  # a gap of this many text heights ends a table
 _WRAP_GAP = 1.2  # a wrapped description line is closer than this to its row
@@ -137,12 +107,17 @@ class _Page:
         return cls(lines, headers, page.height)
 
     def is_footer(self, line: Line) -> bool:
-        return bool(_PAGE_NUMBER.search(line.text)) or line.box.top > (1 - _FOOTER_BAND) * (
-            self.height
-        )
+        return names_page(line) or line.box.top > (1 - _FOOTER_BAND) * self.height
 
     def only_footer_from(self, index: int) -> bool:
         return all(self.is_footer(line) for line in self.lines[index:])
+
+    def wordy_from(self, index: int) -> bool:
+        """Whether nothing but words and the footer follow ``lines[index - 1]``."""
+        return all(
+            self.is_footer(line) or not any(cell.is_numeric for cell in line.cells)
+            for line in self.lines[index:]
+        )
 
 
 def _page_items(page: _Page, carried: _Carried) -> tuple[list[LineItem], _Carried]:
@@ -170,8 +145,8 @@ def _page_items(page: _Page, carried: _Carried) -> tuple[list[LineItem], _Carrie
         header = header_at(page.lines, index)
         found = _table_under(page, header.last + 1, header.columns)
         if found is None:
-            if page.only_footer_from(header.last + 1):
-                carried = header.columns
+            if page.wordy_from(header.last + 1):
+                carried = header.columns  # the header ends the page; its rows are overleaf
             continue
         layout, table = found
         items.extend(_items(table, layout))
@@ -240,7 +215,7 @@ def _region(page: _Page, start: int) -> list[Line]:
     for line in page.lines[start:]:
         if region and line.box.top - region[-1].box.bottom > _STOP_GAP * line.height:
             break
-        if page.is_footer(line) or line.index in page.headers or _opening(line) in _TOTALS:
+        if page.is_footer(line) or line.index in page.headers or opening(line) in TOTALS:
             break
         region.append(line)
     return region
@@ -440,10 +415,16 @@ def _settle_by_arithmetic(layout: _Layout, readings: Sequence[_Reading]) -> None
     layout.arithmetic = bool(readings) and best >= _MOST * len(readings)
     fits = [_fit(r, layout.quantity, layout.price, layout.amount) for r in readings]
     gross = Counter(f.column for f in fits if f is not None and f.kind == "gross")
+    discounts = Counter(f.column for f in fits if f is not None and f.kind == "discount")
+    # The rates arithmetic used tell an unheaded column's meaning: VAT the amounts include,
+    # or a discount they are net of.
     for column, count in gross.items():
-        # Rates that VAT-inclusive totals were computed with make a VAT column, headed or not.
         if count >= 2 and column not in layout.rates and layout.columns[column].role is None:
             layout.rates.append(column)
+    if layout.discount is None and discounts:
+        column, _ = discounts.most_common(1)[0]
+        if column is not None and layout.columns[column].role is None:
+            layout.discount = column
     net = sum(
         1
         for r, f in zip(readings, fits, strict=True)
@@ -498,45 +479,39 @@ class _Table:
         return [event for event in self.events if isinstance(event, _Row)]
 
 
-def _opening(line: Line) -> str:
-    """The line's first words as one key when they are a totals or skip phrase, else ""."""
-    keys = [key(t.text) for t in line.cells[0].tokens] if line.cells else []
-    for count in range(min(_OPENING_WORDS, len(keys)), 0, -1):
-        joined = "".join(keys[:count])
-        if joined in _TOTALS or joined in _SKIPPED:
-            return joined
-    if keys and _RUN_TOGETHER.search(line.cells[0].tokens[0].text):  # "TotalBeforeTax"
-        return next((w for w in _LONG_TOTALS if keys[0].startswith(w)), "")
-    return ""
-
-
 def _read_rows(page: _Page, start: int, layout: _Layout) -> _Table:
     """Rows and text lines from ``lines[start]`` until the table ends, without strays."""
     events: list[_Row | Line] = []
+    rows: list[_Row] = []
     numbers: _Reading | None = None  # a line of numbers without an amount, just above
     last: Line | None = None
     paragraphs = 0  # blocks of text since the last row
+    end, still_open = len(page.lines), True
     for line in page.lines[start:]:
-        if last is not None and line.box.top - last.box.bottom > _STOP_GAP * line.height:
-            return _aligned(_Table(events, line.index, page.only_footer_from(line.index)), layout)
-        if page.is_footer(line):
-            return _aligned(_Table(events, line.index, True), layout)
-        if line.index > start and line.index in page.headers:
-            return _aligned(_Table(events, line.index, False), layout)
         reading = _read(line, layout)
-        opening = _opening(line)
-        if opening and not _is_item(reading, layout):
-            if opening in _TOTALS:
-                return _aligned(_Table(events, line.index, False), layout)
+        first_words = opening(line)
+        if last is not None and line.box.top - last.box.bottom > _STOP_GAP * line.height:
+            end, still_open = line.index, page.only_footer_from(line.index)
+            break
+        if page.is_footer(line):
+            end = line.index
+            break
+        if (first_words in TOTALS and not _is_item(reading, layout)) or (
+            line.index > start and line.index in page.headers
+        ):
+            end, still_open = line.index, False
+            break
+        if first_words in SKIPPED and not _is_item(reading, layout):
             continue
         if reading.number(layout.amount) is not None:
             if numbers is not None and _completes(numbers, reading, layout):
                 reading = numbers.joined(reading)
-            rows = [event for event in events if isinstance(event, _Row)]
             if paragraphs > _PARAGRAPHS and not _like_before(reading, layout, _usual(rows)):
                 # Far below the last row, an amount is more likely a VAT summary's.
-                return _aligned(_Table(events, line.index, False), layout)
-            events.append(_Row(reading))
+                end, still_open = line.index, False
+                break
+            rows.append(_Row(reading))
+            events.append(rows[-1])
             numbers, paragraphs = None, 0
         elif reading.numbers:
             numbers = reading
@@ -545,7 +520,7 @@ def _read_rows(page: _Page, start: int, layout: _Layout) -> _Table:
             events.append(line)
             numbers = None
         last = line
-    return _aligned(_Table(events, len(page.lines), True), layout)
+    return _aligned(_Table(events, end, still_open), layout)
 
 
 def _completes(numbers: _Reading, amount_line: _Reading, layout: _Layout) -> bool:
@@ -660,7 +635,7 @@ def _continued_table(page: _Page, layout: _Layout) -> tuple[_Layout, _Table] | N
         if _like_before(reading, layout):
             table = _until_stranger(_read_rows(page, line.index, layout), layout)
             return (layout, table) if table is not None else None
-        if _opening(line) in _SKIPPED:
+        if opening(line) in SKIPPED:
             continue
         if line.box.top > _LETTERHEAD * page.height and factors & set(reading.numbers):
             return None
@@ -758,9 +733,9 @@ def _items(table: _Table, layout: _Layout) -> list[LineItem]:
 def _item(row: _Row, layout: _Layout) -> LineItem:
     reading = row.reading
     wrapped = sorted(row.wrapped, key=lambda line: line.box.top)
-    words = [cell.text for cell in reading.text]
-    for line in wrapped:
-        words.extend(cell.text for cell in _read(line, layout, wrapped=True).text)
+    parts = [(reading.line.box.top, reading.text)]
+    parts.extend((line.box.top, _read(line, layout, wrapped=True).text) for line in wrapped)
+    words = [cell.text for _, cells in sorted(parts, key=lambda part: part[0]) for cell in cells]
     quantity = reading.numbers.get(layout.quantity) if layout.quantity is not None else None
     vat_rate = _vat_rate(reading, layout)
     tokens = [t for line in (*reading.lines, *wrapped) for cell in line.cells for t in cell.tokens]

@@ -1,8 +1,9 @@
-"""The geometry under a line-item table: lines, cells, header rows and the columns they name.
+"""What a line-item table is made of: lines, cells, header rows, the columns they name, and
+the words that end the table.
 
-``line_items`` decides what rows mean; this module only answers "what is printed where", so
-header detection can be improved (or replaced by supplier layout memory) without touching how
-rows are read.
+``line_items`` decides what rows mean; this module only answers "what is printed where" and
+"what do these words say", so header detection can be improved (or replaced by supplier layout
+memory) without touching how rows are read.
 
 Cells are runs of words on one line no more than a space apart. Reading cells rather than words
 is what makes OCR noise harmless: "1" "234,56" becomes one amount, "25" "%" one percentage,
@@ -131,10 +132,68 @@ def _fuzzy_role(word: str) -> str | None:
     return None
 
 
-_BY_LENGTH: dict[int, list[tuple[str, str]]] = {}
-for _known, _role in _LEXICON.items():
-    if len(_known) >= _FUZZY_LENGTH:
-        _BY_LENGTH.setdefault(len(_known), []).append((_known, _role))
+def _by_length() -> dict[int, list[tuple[str, str]]]:
+    grouped: dict[int, list[tuple[str, str]]] = {}
+    for known, role in _LEXICON.items():
+        if len(known) >= _FUZZY_LENGTH:
+            grouped.setdefault(len(known), []).append((known, role))
+    return grouped
+
+
+_BY_LENGTH = _by_length()  # fuzzy matching compares words of about the same length only
+
+
+# --- words that end a table ---------------------------------------------------------------------
+
+
+def _keys(words: str) -> frozenset[str]:
+    return frozenset(key(word) for word in words.split("|"))
+
+
+# Words that open a totals line, which ends the table ...
+TOTALS = _keys(
+    "Sum|Summe|Summa|Total|Totalt|Totalsum|Totalbeløp|Sum eks mva|Sum ekskl. mva|Netto|"
+    "Nettobeløp|Nettobelopp|Nettobeløb|Total eks mva|Totalt eks mva|Netto sum|"
+    "Nettosum|Nettobetrag|Net total|Nettosumme|Summe netto|MVA-grunnlag|Grunnlag|Grundlag|"
+    "Underlag|Å betale|Beløp å betale|Att betala|At betale|Amount due|Balance due|Total due|"
+    "Grand total|Invoice total|Total amount|Gesamtbetrag|Gesamtsumme|Endbetrag|"
+    "Rechnungsbetrag|Rechnungssumme|Positionssumme|Warenwert|Zahlbetrag|Bruttosumme|Total HT|"
+    "Total TTC|Montant HT|Montant TTC|Montant total|Net à payer|A payer|Base HT|MVA|Moms|VAT|"
+    "Plus VAT|TVA|MwSt|USt|Umsatzsteuer|zzgl|zuzüglich|Taxes|Tax|Steuerbetrag|Avrunding|"
+    "Öresavrundning|Rounding"
+)
+# ... and words that open a line to step over: running subtotals and carried-forward sums.
+SKIPPED = _keys(
+    "Zwischensumme|Subtotal|Sub total|Delsum|Delsumma|Sous-total|Sidesum|Sidesumma|"
+    "Seitensumme|Summe Seite|Page total|Overført|Overført fra forrige side|Överfört|Übertrag|"
+    "Carried forward|Brought forward|À reporter|Report de page|Transporteret"
+)
+_OPENING_WORDS = 4  # "Overført fra forrige side" is the longest opening phrase
+# A PDF that drops spaces still shows where words met: "TotalBeforeTax", "SummeOhneUSt".
+_RUN_TOGETHER = re.compile(r"[a-zäöüæøå][A-ZÄÖÜÆØÅ]")
+_LONG_TOTALS = tuple(sorted((w for w in TOTALS if len(w) >= 5), key=len, reverse=True))
+_PAGE_NUMBER = re.compile(
+    r"\b(?:side|sida|seite|page|sivu)\s*\d+\s*(?:(?:/|av|af|von|of|sur|de)\s*\d+\s*)?$"
+    r"|\b(?:side|sida|seite|page)\s*\d+\s*(?:/|av|af|von|of|sur|de)\s*\d+",
+    re.IGNORECASE,
+)
+
+
+def opening(line: Line) -> str:
+    """The line's first words as one key when they are a totals or skip phrase, else ""."""
+    keys = [key(t.text) for t in line.cells[0].tokens] if line.cells else []
+    for count in range(min(_OPENING_WORDS, len(keys)), 0, -1):
+        joined = "".join(keys[:count])
+        if joined in TOTALS or joined in SKIPPED:
+            return joined
+    if keys and _RUN_TOGETHER.search(line.cells[0].tokens[0].text):  # "TotalBeforeTax"
+        return next((w for w in _LONG_TOTALS if keys[0].startswith(w)), "")
+    return ""
+
+
+def names_page(line: Line) -> bool:
+    """Whether a line numbers its page ("Side 1 av 2", "Seite 1/3"), as a footer does."""
+    return bool(_PAGE_NUMBER.search(line.text))
 
 
 # --- lines and cells ----------------------------------------------------------------------------
@@ -201,7 +260,7 @@ def page_lines(page: PageTokens) -> list[Line]:
 
 def _upright(token: Token) -> bool:
     box = token.box
-    return len(token.text) >= _UPRIGHT_LETTERS and box.height > 2 * (box.x1 - box.x0)
+    return len(token.text) >= _UPRIGHT_LETTERS and box.height > 1.5 * (box.x1 - box.x0)
 
 
 def _runs(tokens: Sequence[Token], height: float) -> Iterator[list[Token]]:
@@ -211,18 +270,24 @@ def _runs(tokens: Sequence[Token], height: float) -> Iterator[list[Token]]:
         if _THOUSANDS.match(token.text) and _LEADING_GROUP.match(run[-1].text):
             joins = gap <= _GROUP_GAP * height
         else:
-            second_number = (
-                _NUMERIC_START.match(token.text) is not None
-                and run[-1].text not in _CONNECTORS
-                and any(_NUMERIC_START.match(t.text) for t in run)
-            )
-            joins = gap <= _CELL_GAP * height and not second_number
+            joins = gap <= _CELL_GAP * height and not _starts_value(run, token)
         if joins:
             run.append(token)
         else:
             yield run
             run = [token]
     yield run
+
+
+def _starts_value(run: Sequence[Token], token: Token) -> bool:
+    """Whether a number or rate begins a cell of its own although printed a space from the
+    words before it: after another number ("1 Stk 25 %", "1700,00 TVA5,5%") or after a label
+    ("Rabatt: 0,03"), but not inside a description's "3 x 20"."""
+    if _NUMERIC_START.match(token.text) is None and _PERCENT.match(token.text) is None:
+        return False
+    if run[-1].text.endswith(":"):
+        return True
+    return run[-1].text not in _CONNECTORS and any(_NUMERIC_START.match(t.text) for t in run)
 
 
 def make_cell(tokens: Sequence[Token]) -> Cell:
@@ -357,17 +422,18 @@ def header_at(lines: Sequence[Line], index: int) -> Header:
     """The header whose main row is ``lines[index]``, with the label rows stacked above and
     below it ("Positions- / betrag / ohne USt.", "Art-Nr-Lieferant / Artikelbezeichnung").
 
-    Labels of the main row come first; a label of another row that stands over or under one of
-    them adds a role to that column (so a code column can carry the description below it),
-    one that stands alone makes a column of its own.
+    Words broken over two rows ("Unit" over "price") come first, then the labels of the main
+    row; a label of another row that stands over or under one of them adds a role to that
+    column (so a code column can carry the description below it), one that stands alone makes
+    a column of its own.
     """
     first = last = index
     while first > 0 and _stacks(lines[first - 1], lines[first]):
         first -= 1
     while last + 1 < len(lines) and _stacks(lines[last], lines[last + 1]):
         last += 1
-    ranked = [(0, label) for label in line_labels(lines[index], fuzzy=True)]
-    ranked.extend((1, label) for label in _broken_labels(lines[first : last + 1]))
+    ranked = [(-1, label) for label in _broken_labels(lines[first : last + 1])]
+    ranked.extend((0, label) for label in line_labels(lines[index], fuzzy=True))
     for other in range(first, last + 1):
         if other != index:
             rank = 1 + abs(other - index)
@@ -384,10 +450,21 @@ def header_at(lines: Sequence[Line], index: int) -> Header:
 
 
 def _stacks(upper: Line, lower: Line) -> bool:
-    """Whether two lines are parts of one header: close, and neither holding an amount."""
+    """Whether two lines are parts of one header: close, without amounts, each holding a header
+    word or the first half of one broken over two lines ("Positions-")."""
     if lower.box.top - upper.box.bottom > _STACK_GAP * upper.height:
         return False
-    return not any(cell.number is not None for cell in (*upper.cells, *lower.cells))
+    return all(_header_like(line) for line in (upper, lower))
+
+
+def _header_like(line: Line) -> bool:
+    if any(cell.number is not None for cell in line.cells):
+        return False
+    return any(
+        header_role(key(t.text)) is not None or t.text.endswith("-")
+        for cell in line.cells
+        for t in cell.tokens
+    )
 
 
 def _broken_labels(lines: Sequence[Line]) -> list[_Label]:

@@ -46,9 +46,10 @@ def a_token_page(*lines, number=1, source=TokenSource.TEXT, jitter=0.0):
     return PageTokens(number, WIDTH, HEIGHT, source, tokens)
 
 
-def a_pdf(*pages):
+def a_pdf(*pages, margin_note=None):
     """A PDF whose pages hold ``(top, cell, ...)`` lines like :func:`a_token_page`, drawn in
-    9 pt Helvetica, numbers right-aligned on their x."""
+    9 pt Helvetica, numbers right-aligned on their x; ``margin_note`` is printed upwards along
+    the left edge, as some invoice software prints its name."""
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A4, invariant=True)
     for lines in pages:
@@ -57,13 +58,20 @@ def a_pdf(*pages):
             for x, text, align in cells:
                 draw = canvas.drawString if align == "left" else canvas.drawRightString
                 draw(x, HEIGHT - top - 9, text)
+        if margin_note:
+            canvas.saveState()
+            canvas.translate(25, HEIGHT - 152)
+            canvas.rotate(90)
+            canvas.drawString(0, 0, margin_note)
+            canvas.restoreState()
         canvas.showPage()
     canvas.save()
     return buffer.getvalue()
 
 
-def items_in_pdf(*pages):
-    return extract_line_items(read_pdf_pages(a_pdf(*pages), max_pages=10))
+def items_in_pdf(*pages, margin_note=None):
+    data = a_pdf(*pages, margin_note=margin_note)
+    return extract_line_items(read_pdf_pages(data, max_pages=10))
 
 
 def amounts(items):
@@ -96,9 +104,9 @@ def a_norwegian_row(top, code, text, qty, unit, price, amount):
 
 
 NORWEGIAN_TOTALS = (
-    (190, left(PRICE - 60, "Sum eks. mva"), right(AMOUNT, "9 775,00")),
-    (203, left(PRICE - 60, "Mva 25 %"), right(AMOUNT, "2 443,75")),
-    (216, left(PRICE - 60, "Å betale"), right(AMOUNT, "12 218,75")),
+    (168, left(PRICE - 60, "Sum eks. mva"), right(AMOUNT, "9 775,00")),
+    (181, left(PRICE - 60, "Mva 25 %"), right(AMOUNT, "2 443,75")),
+    (194, left(PRICE - 60, "Å betale"), right(AMOUNT, "12 218,75")),
 )
 
 
@@ -154,6 +162,19 @@ def test_an_item_box_covers_its_row():
     # then the box spans the row from item number to amount, and only that row
     assert first.box.x0 < CODE + 1 and first.box.x1 > AMOUNT - 1
     assert first.box.top > 124 and first.box.bottom < 140
+
+
+def test_text_printed_up_the_margin_does_not_join_the_rows():
+    # given the Norwegian invoice with a vertical note in the left margin beside its table
+    note = "Kopi"
+    # when its line items are extracted
+    items = items_in_pdf(a_norwegian_invoice(), margin_note=note)
+    # then the rows read as without the note
+    assert [(i.item_code, i.description) for i in items] == [
+        ("10023", "Kontorstol ergonomisk"),
+        ("20045", "Konsulenttimer"),
+        ("30001", "Frakt"),
+    ]
 
 
 def test_an_english_table_without_a_unit_column():
@@ -281,14 +302,34 @@ def test_a_wrapped_description_is_joined_with_single_spaces():
     assert items[0].box.bottom >= 130 + TEXT_HEIGHT
 
 
+def test_a_header_word_broken_over_two_lines_names_one_column():
+    # given a header printing "Unit" over "price", and "Amount excl. VAT" beside a VAT column
+    page = a_token_page(
+        (100, left(TEXT, "Description"), right(QTY, "Qty"), right(PRICE, "Unit"),
+         right(VAT, "VAT"), right(AMOUNT, "Amount excl. VAT")),
+        (110, right(PRICE, "price")),
+        (130, left(TEXT, "Licence"), right(QTY, "3"), right(PRICE, "99.00"),
+         right(VAT, "25%"), right(AMOUNT, "297.00")),
+        (145, left(TEXT, "Onboarding"), right(QTY, "1"), right(PRICE, "500.00"),
+         right(VAT, "25%"), right(AMOUNT, "500.00")),
+    )  # fmt: skip
+    # when its line items are extracted
+    items = extract_line_items([page])
+    # then "Unit price" is the price column, not a unit, and the amount keeps its column
+    assert [(i.unit, i.unit_price, i.vat_rate, i.amount) for i in items] == [
+        (None, Decimal("99.00"), Decimal("25"), Decimal("297.00")),
+        (None, Decimal("500.00"), Decimal("25"), Decimal("500.00")),
+    ]
+
+
 def test_an_ocr_amount_split_in_two_words_is_read_whole():
-    # given an OCR'd table: "1 234,56" and "25 %" read as two words each, a stray "|" from a
-    # table rule, and baselines that wander
+    # given an OCR'd table: "1 234,56" read as two words further apart than a space, "25 %" as
+    # two words, a stray "|" from a table rule, and baselines that wander
     page = a_token_page(
         (100, left(TEXT, "Beskrivelse"), right(QTY, "Antall"), right(PRICE, "Pris"),
          right(VAT, "Mva"), right(AMOUNT, "Beløp")),
         (120, left(TEXT, "Rengjøring | kontor"), right(QTY, "2"), right(PRICE, "617,28"),
-         right(VAT, "25 %"), right(AMOUNT, "1 234,56")),
+         right(VAT, "25 %"), right(AMOUNT - 38, "1"), right(AMOUNT, "234,56")),
         (135, left(TEXT, "Vindusvask"), right(QTY, "1"), right(PRICE, "2 000,00"),
          right(VAT, "25 %"), right(AMOUNT, "2 000,00")),
         (160, left(PRICE - 40, "Sum eks. mva"), right(AMOUNT, "3 234,56")),
@@ -371,11 +412,12 @@ def test_line_totals_including_vat_are_reported_net():
          right(VAT, "25 %"), right(AMOUNT, "2 000,00")),
         (135, left(TEXT, "Kabel"), right(QTY, "4"), right(PRICE, "100,00"), right(VAT, "25 %"),
          right(AMOUNT, "500,00")),
+        (150, left(TEXT, "Frakt"), right(VAT, "25 %"), right(AMOUNT, "125,00")),
     )  # fmt: skip
     # when its line items are extracted
     items = extract_line_items([page])
-    # then each amount is the net, quantity x price
-    assert amounts(items) == [Decimal("1600.00"), Decimal("400.00")]
+    # then each amount is the net: quantity x price, or the total less VAT without them
+    assert amounts(items) == [Decimal("1600.00"), Decimal("400.00"), Decimal("100.00")]
 
 
 def test_a_page_without_a_table_has_no_items():
