@@ -53,7 +53,7 @@ from workers.readers.pdf_text import read_pdf_pages
 PDF = "application/pdf"
 JPEG = "image/jpeg"
 
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 5
 """Bump when what a cached read means changes (a reader fix, a new token field): old entries
 then miss and are read again instead of being trusted."""
 _POOL_FROM = 4

@@ -6,6 +6,7 @@ hold, how sure OCR was. Nothing is decided here; the scorer weighs the features 
 selector picks the jointly consistent set.
 """
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -64,6 +65,11 @@ _BLOCK_HEIGHT = 9  # ... nor further below its heading than this many line heigh
 _BELOW_GAP = 3.5  # a value under its label is within this many line heights
 _BELOW_LINES = 3
 _COLUMN_ROWS = 6  # rows of a summary table read under one label
+# A Norwegian account printed the way banks print it, "1234.56.78903" or "1234 56 78903": a
+# shape common enough on invoices, and rare enough elsewhere, to be found without a label.
+_ACCOUNT_SHAPE = re.compile(r"\d{4}([ .])\d{2}\1\d{5}")
+_DROPPED_OVERLAP = 0.3  # share of the label's height a lower-set value must overlap it by
+_TEXT_GAP = 6  # a text value starts within this many text heights right of its label
 _TITLE_GAP = 4  # a number belongs to the title it follows within this many text heights
 
 
@@ -214,8 +220,15 @@ def _labelled(
             right = line.tokens[hits[0].end : stop]
             below = _lines_below(lines, line)
             for hit in hits:
-                if hit.field in HEADER_FIELDS:
-                    yield from _values_for(hit, right, below, buyer_lines, lines)
+                if hit.field not in HEADER_FIELDS:
+                    continue
+                if HEADER_FIELDS[hit.field] is FieldKind.TEXT:
+                    # words of a text value may be weak label words ("Netto 30 dager"): read
+                    # on to a column gap or a specific label
+                    strong = [p[0].start for p in phrases[position + 1 :] if p[0].weight >= 0.9]
+                    end = min(strong, default=len(line.tokens))
+                    right = word_run(line.tokens[hits[0].end : end], 12)
+                yield from _values_for(hit, right, below, buyer_lines, lines)
 
 
 def _values_for(
@@ -249,10 +262,11 @@ def _values_for(
                 },
                 hit.key,
             )
-        if not spans and below and below[0].top < label_box.bottom:
+        overlap = label_box.bottom - below[0].top if below else 0.0
+        if not spans and overlap > _DROPPED_OVERLAP * label_box.height:
             # the figure printed right of the label but a little lower: the lines overlap
             dropped = [t for t in below[0].tokens if t.box.x0 >= label_box.x1]
-            for span in amount_spans(dropped)[-1:]:
+            for span in amount_spans(dropped)[:1]:
                 tokens = tuple(dropped[span.start : span.end])
                 gap = (tokens[0].box.x0 - label_box.x1) / hit.line.page_width
                 features = {"same_line": 1.0, "gap": round(gap, 4), "has_decimals": 1.0}
@@ -269,6 +283,12 @@ def _values_for(
             gap = (parsed.tokens[0].box.x0 - label_box.x1) / hit.line.page_width
             yield _from_parsed(field_name, parsed, base | {"same_line": 1.0, "gap": gap}, hit)
         return
+    if (
+        kind is FieldKind.TEXT
+        and right
+        and right[0].box.x0 - label_box.x1 > _TEXT_GAP * label_box.height
+    ):
+        right = ()  # a text far right of its label is another cell of a header row
     parsed = parse_field(field_name, word_run(right, 12)) if right else None
     if parsed is not None:
         gap = (parsed.tokens[0].box.x0 - label_box.x1) / hit.line.page_width
@@ -327,14 +347,18 @@ def _column_under(
         if line.top - previous.bottom > _BELOW_GAP * previous.height:
             break
         under = [t for t in line.tokens if overlaps_horizontally(t.box, column)]
-        found = amount_spans(under)
+        found = [
+            span
+            for span in amount_spans(line.tokens)
+            if any(overlaps_horizontally(t.box, column) for t in line.tokens[span.start : span.end])
+        ]
         if not found:
             if values and under:
                 break  # text in the column: the table has ended
             previous = line
             continue
         span = found[0]
-        tokens = tuple(under[span.start : span.end])
+        tokens = tuple(line.tokens[span.start : span.end])
         total = len(values) >= 2 and abs(sum(values) - span.value) <= Decimal("0.02")
         yield Candidate(
             field_name,
@@ -451,7 +475,7 @@ def _pattern_identifiers(lines: Sequence[Line], buyer_lines: set[int]) -> Iterat
                 text = text_of(parsed.tokens).upper()
                 if field_name == "supplier_org_number" and not ("MVA" in text or "NO" in text):
                     continue
-                if field_name == "bank_account" and "." not in text:
+                if field_name == "bank_account" and not _ACCOUNT_SHAPE.fullmatch(text):
                     continue
                 found = (field_name, parsed)
                 break

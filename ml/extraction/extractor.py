@@ -27,6 +27,7 @@ from models.tokens import Box, PageTokens, TokenSource
 
 FALLBACK = 0.3  # the company's default currency when the invoice names none
 _CENT = Decimal("0.01")
+_BREAKDOWN_CONFIDENCE = 0.85  # a sum of breakdown rows whose own arithmetic held
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,9 @@ def _complete_amounts(
     def amount(name: str) -> Decimal | None:
         return Decimal(fields[name].value) if name in fields else None
 
+    def derive_from_breakdown(name: str, value: Decimal) -> None:
+        fields[name] = FieldValue(name, str(value), _BREAKDOWN_CONFIDENCE, None, None, source)
+
     def derive(name: str, value: Decimal, *sources: str) -> None:
         confidence = min(fields[s].confidence for s in sources) * 0.95
         fields[name] = FieldValue(name, str(value), round(confidence, 3), None, None, source)
@@ -160,6 +164,22 @@ def _complete_amounts(
         total = due
     if due is None and total is not None:
         derive("amount_due", total, "total_amount")
+    gross = total if total is not None else due
+    if breakdown and net is not None and gross is not None:
+        tax = sum((row.amount for row in breakdown), Decimal("0"))
+        if net + tax == gross and vat != tax:
+            # several rates print a VAT line each and no VAT total: the total is their sum
+            derive_from_breakdown("vat_amount", tax)
+            vat = tax
+    if net is None and breakdown:
+        base = sum((row.base for row in breakdown), Decimal("0"))
+        tax = sum((row.amount for row in breakdown), Decimal("0"))
+        if total is None or base + tax == total:
+            derive_from_breakdown("net_amount", base)
+            net = base
+            if vat is None:
+                derive_from_breakdown("vat_amount", tax)
+                vat = tax
     if net is None and vat is not None and total is not None and total - vat >= 0:
         derive("net_amount", total - vat, "total_amount", "vat_amount")
     elif vat is None and net is not None and total is not None and total - net >= 0:

@@ -31,7 +31,7 @@ _PHRASES: dict[str, dict[str, float]] = {
         "Référence facture": 1.0,
         # titles that are often followed by the number on the same line
         "Faktura": 0.55, "Invoice": 0.55, "Rechnung": 0.55, "Facture": 0.6, "Kreditnota": 0.55,
-        "Credit note": 0.55, "Gutschrift": 0.55, "Avoir": 0.5, "Nr": 0.3, "No": 0.3,
+        "Credit note": 0.55, "Gutschrift": 0.55, "Avoir": 0.5, "Nr": 0.3,
         "Nummer": 0.3,
     },
     "invoice_date": {
@@ -55,6 +55,7 @@ _PHRASES: dict[str, dict[str, float]] = {
     },
     "delivery_date": {
         "Leveringsdato": 1.0, "Levert": 0.8, "Leveransdatum": 1.0, "Leveringsdag": 1.0,
+        "Leveransedato": 1.0, "Delivered": 0.8,
         "Delivery date": 1.0, "Date of delivery": 1.0, "Date of supply": 1.0,
         "Lieferdatum": 1.0, "Leistungsdatum": 1.0, "Liefertermin": 0.9,
         "Date de livraison": 1.0,
@@ -90,6 +91,7 @@ _PHRASES: dict[str, dict[str, float]] = {
         "Taxes": 0.8, "Montant des taxes": 1.0, "VAT total": 1.0, "Tax total": 1.0,
         "USt Gesamt": 1.0, "MwSt Gesamt": 1.0, "Umsatzsteuer gesamt": 1.0, "Total MVA": 1.0,
         "Sum MVA": 1.0, "Steuerbetrag gesamt": 1.0, "Total Tax": 0.9,
+        "Total merverdiavgift": 1.0,
     },
     "total_amount": {
         "Totalt": 0.8, "Total": 0.75, "Sum inkl mva": 1.0, "Totalt inkl mva": 1.0,
@@ -107,6 +109,8 @@ _PHRASES: dict[str, dict[str, float]] = {
     },
     "amount_due": {
         "Å betale": 1.0, "Beløp å betale": 1.0, "Sum å betale": 1.0, "Totalt å betale": 1.0,
+        "Til betaling": 1.0, "Til gode": 0.9, "Til gode Dem": 1.0, "Å godskrive": 1.0,
+        "Kreditert beløp": 1.0,
         # tesseract often reads the one-letter word "Å" with the English model, as "A"
         "A betale": 0.95, "Beløp a betale": 0.95, "Att betala": 0.8, "At betale": 1.0,
         "Amount due": 1.0, "Balance due": 1.0, "Amount payable": 1.0, "Total due": 1.0,
@@ -128,20 +132,24 @@ _PHRASES: dict[str, dict[str, float]] = {
         "Votre commande": 0.9,
     },
     "buyer_reference": {
-        "Deres ref": 1.0, "Deres referanse": 1.0, "Deres referanse nr": 1.0, "Referanse": 0.6,
+        "Deres ref": 1.0, "Deres referanse": 1.0, "Kundens ref": 1.0, "Kundens referanse": 1.0,
+        "Deres referanse nr": 1.0, "Referanse": 0.6,
         "Er referens": 1.0, "Jeres ref": 1.0, "Your ref": 1.0, "Your reference": 1.0,
-        "Buyer reference": 1.0, "Customer reference": 0.9, "Ihr Zeichen": 1.0,
+        "Buyer reference": 1.0, "Customer reference": 0.9, "Customer ref": 1.0, "Ihr Zeichen": 1.0,
         "Ihre Referenz": 1.0, "Käuferreferenz": 1.0, "Leitweg-ID": 0.9,
         "Votre référence": 1.0, "Votre réf": 1.0, "Réf client": 0.9,
     },
     "kid": {
         "KID": 1.0, "KID-nr": 1.0, "KID nr": 1.0, "KID nummer": 1.0, "KID-nummer": 1.0,
         "Kundeidentifikasjon": 1.0, "Betalingsreferanse": 0.8, "OCR": 0.7, "OCR-nummer": 0.8,
+        "KID no": 1.0, "KID ref": 1.0, "Payment reference (KID)": 1.0, "Bruk KID": 1.0,
+        "Payment reference": 0.7,
     },
     "bank_account": {
         "Kontonr": 1.0, "Kontonummer": 1.0, "Bankkonto": 1.0, "Konto": 0.8,
         "Betal til konto": 1.0, "Til konto": 0.95, "Bankkontonr": 1.0, "Kontonr.": 1.0,
         "Account no": 0.9, "Account number": 0.9, "Bank account": 0.9, "Kontonummer hos": 0.9,
+        "Bankforbindelse": 0.9, "Bank details": 0.8, "Bank": 0.6, "Bankkontonummer": 1.0,
     },
     "iban": {"IBAN": 1.0, "IBAN-nr": 1.0},
     "bic": {"BIC": 1.0, "SWIFT": 1.0, "BIC/SWIFT": 1.0, "SWIFT/BIC": 1.0, "SWIFT-kode": 1.0},
@@ -156,6 +164,7 @@ _PHRASES: dict[str, dict[str, float]] = {
         "Organisasjonsnummer": 1.0, "Organisasjonsnr": 1.0, "Foretaksregisteret": 1.0,
         "Organisationsnummer": 1.0, "Org-nr": 1.0, "CVR": 1.0, "CVR-nr": 1.0,
         "Company reg no": 0.9, "Registration no": 0.8, "Reg no": 0.7, "Foretaksnr": 1.0,
+        "Organisation no": 1.0, "Organization no": 1.0, "Company no": 0.8,
     },
     # Phrases that contain a field's label but label something else: matched so the shorter
     # label inside them is not ("Gesamtbetrag der Zuschläge" is no total).
@@ -164,9 +173,22 @@ _PHRASES: dict[str, dict[str, float]] = {
         "Summe Zuschläge": 1.0, "Summe Abschläge": 1.0, "Erhaltene Anzahlungen": 1.0,
         "Total discount": 1.0, "Total charges": 1.0, "Sum rabatt": 1.0, "Facturé à": 1.0,
         "Rechnung an": 1.0, "Faktura til": 1.0, "Invoice to": 1.0,
+        # the credited invoice's number, not this document's
+        "Kreditnota til faktura nr": 1.0, "Krediterer faktura nr": 1.0, "Gjelder faktura": 1.0,
+        "Kreditering av faktura": 1.0, "Credit note for invoice no": 1.0,
+        "Credit note for invoice": 1.0, "Refers to invoice": 1.0, "Gutschrift zu Rechnung": 1.0,
+        "Rechnungskorrektur zu": 1.0, "Avoir sur facture": 1.0,
+        "Side": 1.0, "Sida": 1.0, "Seite": 1.0, "Page": 1.0, "Blatt": 1.0,
+        "Vår ref": 1.0, "Vår referanse": 1.0, "Kontaktperson": 1.0, "Selger": 1.0,
+        "Our ref": 1.0, "Our reference": 1.0, "Unser Zeichen": 1.0, "Notre référence": 1.0,
+        "Kundenr": 1.0, "Kundenummer": 1.0, "Kunde nr": 1.0, "Customer no": 1.0,
+        "Kundennummer": 1.0, "Øreavrunding": 1.0, "Avrunding": 1.0, "Öresavrundning": 1.0,
+        "Rounding": 1.0,
+        "Rundung": 1.0, "Arrondi": 1.0,
     },
     "supplier_vat_number": {
-        "MVA-nr": 1.0, "Mva nr": 1.0, "Momsreg nr": 1.0, "Momsregistreringsnummer": 1.0,
+        "MVA-nr": 1.0, "Mva nr": 1.0, "Mva-nummer": 1.0, "Momsreg nr": 1.0,
+        "Momsregistreringsnummer": 1.0,
         "VAT no": 1.0, "VAT number": 1.0, "VAT reg no": 1.0, "VAT ID": 1.0,
         "USt-IdNr": 1.0, "USt-ID": 1.0, "UStIdNr": 1.0, "USt-Id-Nr": 1.0,
         "Umsatzsteuer-ID": 1.0, "Umsatzsteuer-Identifikationsnummer": 1.0, "Steuernummer": 0.6,
@@ -178,6 +200,7 @@ _PHRASES: dict[str, dict[str, float]] = {
 # Headings over the buyer's address block, and words that put a number on the buyer's side.
 BUYER_HEADINGS = (
     "Faktureres til", "Fakturaadresse", "Kunde", "Kjøper", "Mottaker", "Leveres til",
+    "Faktura til", "Fakturamottaker", "Kundeadresse",
     "Faktureringsadresse", "Köpare", "Kund", "Kunde", "Bill to", "Billed to", "Invoice to",
     "Sold to", "Customer", "Buyer", "Ship to", "Deliver to", "Rechnungsempfänger",
     "Rechnungsadresse", "Empfänger", "Lieferadresse", "Facturé à", "Adresse de facturation",
@@ -239,7 +262,7 @@ LABEL_KEYS_BY_FIELD: dict[str, frozenset[str]] = {
 }
 
 # Generic words that label a value only in a title's company: "Handelsrechnung (380) Nr. X vom D".
-NUMBER_WORDS = frozenset({"nr", "no", "nummer", "n°", "number", "numero", "numéro"})
+NUMBER_WORDS = frozenset({"nr", "nummer", "n°", "number", "numero", "numéro"})
 DATE_WORDS = frozenset({"vom", "du", "dated", "den", "date", "dato", "datum"})
 
 

@@ -180,14 +180,32 @@ _PAGE_NUMBER = re.compile(
 
 
 def opening(line: Line) -> str:
-    """The line's first words as one key when they are a totals or skip phrase, else ""."""
+    """The line's first words as one key when they are a totals or skip phrase, else "".
+
+    A totals label in a later cell counts too when that cell is words only: a totals block
+    printed beside payment details ("Betalingsinformasjon   Netto   9 300,95") ends the
+    table as surely as one at the margin.
+    """
     keys = [key(t.text) for t in line.cells[0].tokens] if line.cells else []
+    found = _phrase(keys)
+    if found:
+        return found
+    if keys and _RUN_TOGETHER.search(line.cells[0].tokens[0].text):  # "TotalBeforeTax"
+        return next((w for w in _LONG_TOTALS if keys[0].startswith(w)), "")
+    for cell in line.cells[1:]:
+        if any(any(c.isdigit() for c in t.text) for t in cell.tokens):
+            continue
+        found = _phrase([key(t.text) for t in cell.tokens])
+        if found in TOTALS:
+            return found
+    return ""
+
+
+def _phrase(keys: list[str]) -> str:
     for count in range(min(_OPENING_WORDS, len(keys)), 0, -1):
         joined = "".join(keys[:count])
         if joined in TOTALS or joined in SKIPPED:
             return joined
-    if keys and _RUN_TOGETHER.search(line.cells[0].tokens[0].text):  # "TotalBeforeTax"
-        return next((w for w in _LONG_TOTALS if keys[0].startswith(w)), "")
     return ""
 
 

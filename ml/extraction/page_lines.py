@@ -11,13 +11,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ml.extraction.lexicon import label_key
-from models.tokens import Box, PageTokens, Token
+from models.tokens import Box, PageTokens, Token, TokenSource
 from models.values import parse_amount
 
-WORD_GAP = 0.6  # words of one value are closer than this times the text height
+WORD_GAP = 0.65  # words of one value are closer than this times the text height (a monospaced
+# font's space is 0.6 of it)
+WORD_GAP_OCR = 1.1
 _TOUCHING = 0.05  # glyph runs this close (times the text height) are one word
 _MAX_AMOUNT_TOKENS = 4  # "NOK 1 234 567,89"
 _GROUP_GAP = 1.3
+_TRAILING = ";:|*"  # OCR's reading of a box rule or speck right after a figure
 _GROUP_HEAD = re.compile(r"[-€$£]?\d{1,3}")
 _GROUP_TAIL = re.compile(r"\d{3}(?:[.,]\d{2}|\b)")
 
@@ -108,8 +111,13 @@ def union(tokens: Sequence[Token]) -> Box:
 
 
 def adjacent(left: Token, right: Token) -> bool:
-    """Whether two words on a line are separated by no more than a space."""
-    return right.box.x0 - left.box.x1 <= WORD_GAP * max(left.box.height, 1.0)
+    """Whether two words on a line are separated by no more than a space.
+
+    OCR boxes hug the glyphs ("859" is as tall as its digits, not as the font), so a space
+    measures more text heights there than in a text layer's boxes.
+    """
+    factor = WORD_GAP_OCR if left.source is TokenSource.OCR else WORD_GAP
+    return right.box.x0 - left.box.x1 <= factor * max(left.box.height, 1.0)
 
 
 def overlaps_horizontally(a: Box, b: Box) -> bool:
@@ -154,7 +162,7 @@ def amount_spans(tokens: Sequence[Token]) -> list[AmountSpan]:
         while end <= min(len(tokens), start + _MAX_AMOUNT_TOKENS):
             if end - start > 1 and not _same_number(tokens[end - 2], tokens[end - 1]):
                 break
-            value = parse_amount(text_of(tokens[start:end]))
+            value = parse_amount(text_of(tokens[start:end]).rstrip(_TRAILING))
             if value is not None:
                 best = AmountSpan(start, end, value)
             end += 1

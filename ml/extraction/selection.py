@@ -30,6 +30,7 @@ _PATTERN_PRIOR = {
 }
 _AMOUNT_FIELDS = ("net_amount", "vat_amount", "total_amount", "amount_due")
 _TOP = 6  # candidates per amount field tried jointly
+_ROUNDING = Decimal("1.00")  # the amount due may be the total rounded to whole kroner
 _SUM_BONUS = 0.6  # net + VAT = total holds
 _DUE_BONUS = 0.15  # the amount due is the total
 _CENT = Decimal("0.02")
@@ -169,7 +170,7 @@ def _plausible(picked: dict[str, Candidate | None]) -> bool:
         return False
     if vat is not None and net is not None and abs(vat) > abs(net) * Decimal("0.3") + _CENT:
         return False
-    if due is not None and total is not None and abs(due) > abs(total) + _CENT:
+    if due is not None and total is not None and abs(due) > abs(total) + _ROUNDING:
         return False
     chosen = [c for c in picked.values() if c is not None]
     tokens = [id(t) for c in chosen for t in c.tokens]

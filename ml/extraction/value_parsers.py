@@ -70,7 +70,8 @@ _IDENTIFIERS: dict[str, Callable[[str], tuple[str, int] | None]] = {
     "kid": _identifier(normalize_kid),
     "bank_account": _identifier(normalize_bank_account),
     "iban": _iban,
-    "bic": _plain(normalize_bic),
+    # read beside a BIC/SWIFT label, which is what lets an all-letter code count
+    "bic": _plain(lambda text: normalize_bic(f"BIC {text}")),
     "supplier_vat_number": _plain(normalize_vat_number),
 }
 
@@ -80,6 +81,7 @@ def reference_number(text: str) -> str | None:
     with decimals. Leading "#", "No." and "N°" are dropped."""
     if text.startswith("(") and text.endswith(")"):
         return None  # "(380)": a code explained in brackets, not a number
+    text = text.strip("|[]{}!")  # OCR reads box rules beside a value as bars and brackets
     value = _NUMBER_PREFIX.sub("", text.strip(".,;:()"), count=1) or text.strip(".,;:()")
     if not value or " " in value or not any(c.isdigit() for c in value) or len(value) > 40:
         return None
