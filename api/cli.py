@@ -478,6 +478,8 @@ def eval_extraction(
     typer.echo("fields whose true value is printed on the page (others are not readable):")
     sections = format_report(printed, f"{dataset} / {protocol} / printed", shown).split("\n\n")
     typer.echo("\n\n".join(sections[:2]))
+    count, right = scores.share_right_at(0.9)
+    typer.echo(f"fields reported at >= 0.9 confidence: {count}, right {right:.1%}")
     headline = [f for f in HEADLINE_FIELDS if f in {r["field"] for r in scores.field_table()}]
     typer.echo(f"headline fields: {', '.join(headline)}")
     typer.echo(" ".join(f"{key}={value}" for key, value in facts.items()))

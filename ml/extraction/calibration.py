@@ -20,6 +20,7 @@ CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 FORMAT_VERSION = 1
 _MIN_PER_FIELD = 40  # fewer examples than this and a field uses the pooled curve
 _MAX_POINTS = 24
+MAX_READ_CONFIDENCE = 0.995
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,10 @@ class Calibration:
     per_field: dict[str, Curve] = field(default_factory=dict)
 
     def probability(self, field_name: str, score: float) -> float:
+        """Never 1.0 from a reading: certainty is for stated values (an e-invoice's XML) and
+        a person's correction."""
         curve = self.per_field.get(field_name, self.pooled)
-        return max(0.0, min(1.0, curve(score)))
+        return max(0.0, min(MAX_READ_CONFIDENCE, curve(score)))
 
     def to_json(self) -> dict:
         def curve(c: Curve) -> dict:

@@ -50,6 +50,7 @@ class FieldRule:
     relation: str  # "right" | "below" | "absolute"
     anchor: str | None  # the anchor token's key
     anchor_y: float  # the anchor's (or value's) vertical position, page fraction
+    anchor_x: float  # ... and horizontal: one word ("Facture") may be printed in three places
     dx: float  # value start minus anchor end (right) or value start minus anchor start (below)
     box: tuple[float, float, float, float]  # the value's box as page fractions
     page: int
@@ -82,6 +83,7 @@ class LayoutTemplate:
                     "relation": r.relation,
                     "anchor": r.anchor,
                     "anchor_y": r.anchor_y,
+                    "anchor_x": r.anchor_x,
                     "dx": r.dx,
                     "box": list(r.box),
                     "page": r.page,
@@ -100,6 +102,7 @@ class LayoutTemplate:
                 relation=r["relation"],
                 anchor=r["anchor"],
                 anchor_y=float(r["anchor_y"]),
+                anchor_x=float(r.get("anchor_x", 0.0)),
                 dx=float(r["dx"]),
                 box=(r["box"][0], r["box"][1], r["box"][2], r["box"][3]),
                 page=int(r["page"]),
@@ -319,7 +322,7 @@ def _rule(lines: Sequence[Line], name: str, line: Line, tokens: Sequence[Token])
         return _right_of(name, left[-1], first, box, line)
     if above:
         return _below(name, above[0], first, box, line)
-    return FieldRule(name, "absolute", None, box[1], 0.0, box, line.page)
+    return FieldRule(name, "absolute", None, box[1], box[0], 0.0, box, line.page)
 
 
 def _right_of(
@@ -330,6 +333,7 @@ def _right_of(
         "right",
         _key(anchor),
         anchor.box.top / line.page_height,
+        anchor.box.x0 / line.page_width,
         (first.box.x0 - anchor.box.x1) / line.page_width,
         box,
         line.page,
@@ -344,6 +348,7 @@ def _below(
         "below",
         _key(anchor),
         anchor.box.top / line.page_height,
+        anchor.box.x0 / line.page_width,
         (first.box.x0 - anchor.box.x0) / line.page_width,
         box,
         line.page,
@@ -392,7 +397,11 @@ def _recall(
     if not places:
         return _at_box(rule, lines)
     line, index = min(
-        places, key=lambda p: abs(p[0].tokens[p[1]].box.top / p[0].page_height - rule.anchor_y)
+        places,
+        key=lambda p: (
+            abs(p[0].tokens[p[1]].box.top / p[0].page_height - rule.anchor_y)
+            + abs(p[0].tokens[p[1]].box.x0 / p[0].page_width - rule.anchor_x)
+        ),
     )
     anchor = line.tokens[index]
     if rule.relation == "right":

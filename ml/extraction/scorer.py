@@ -30,6 +30,8 @@ FORMAT_VERSION = 1
 _FIELDS = tuple(HEADER_FIELDS)
 _INTERACT = ("label_weight", "same_line", "below", "pattern", "y", "x", "memory")
 _MIN_EXAMPLES = 3  # documents; fewer and the prior is kept
+_LEARNED_WEIGHT = 0.3
+_REGULARISATION = 0.3  # inverse strength: features of a few layouts must not be memorised
 
 
 def feature_vector(candidate: Candidate) -> list[float]:
@@ -103,7 +105,13 @@ class LearnedScorer:
         if not candidates:
             return []
         matrix = np.asarray([feature_vector(c) for c in candidates], dtype=float)
-        return [round(float(p), 4) for p in self.model.predict_proba(matrix)[:, 1]]
+        learned = self.model.predict_proba(matrix)[:, 1]
+        # A company's corrections cover few layouts; the prior, which has seen none of them,
+        # keeps the scorer sane on a supplier unlike those it learned from.
+        return [
+            round(_LEARNED_WEIGHT * float(p) + (1 - _LEARNED_WEIGHT) * prior_score(c), 4)
+            for p, c in zip(learned, candidates, strict=True)
+        ]
 
 
 def train_scorer(data: TrainingSet) -> LearnedScorer | None:
@@ -114,7 +122,7 @@ def train_scorer(data: TrainingSet) -> LearnedScorer | None:
     if data.documents < _MIN_EXAMPLES or len(set(data.labels)) < 2:
         return None
     matrix, labels = np.asarray(data.rows, dtype=float), np.asarray(data.labels)
-    model = LogisticRegression(C=1.0, max_iter=2000)
+    model = LogisticRegression(C=_REGULARISATION, max_iter=2000)
     folds = min(5, int(labels.sum()), int((1 - labels).sum()))
     metrics: dict[str, float] = {"rows": float(len(labels)), "positives": float(labels.sum())}
     if folds >= 2:
