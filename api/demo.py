@@ -29,8 +29,9 @@ from models.status import Channel
 from models.storage import get_blob_store
 from models.tables import Company, Supplier, SupplierBankAccount
 from models.tenants import company_by_org_number, create_company, issue_api_key
+from workers.invoice_generator import generated_invoices, scan_of
 from workers.jobs import start_pipeline
-from workers.sample_ehf import render_sample_invoice_ehf
+from workers.sample_ehf import EhfExtras, render_sample_invoice_ehf
 from workers.sample_scans import render_sample_invoice_scan
 from workers.samples import SampleInvoice, SampleLine, render_sample_invoice_pdf
 
@@ -76,6 +77,11 @@ DEMO_SUPPLIERS = (
 )
 
 
+UNKNOWN_ACCOUNT = "15032080119"
+DEMO_GENERATED = 6
+DEMO_SEED = 4242
+
+
 def _sample_invoices(buyer: Company) -> list[SampleInvoice]:
     today = date.today()
     return [
@@ -104,8 +110,8 @@ def seed_demo() -> tuple[Company, str]:
         )
         _seed_suppliers(session, company)
         issued = issue_api_key(session, company_id=company.id, name="demo", actor=DEMO_ACTOR)
-    for index, spec in enumerate(_sample_invoices(company)):
-        data, filename, media_type = _as_received(index, spec)
+    received = [_as_received(i, spec) for i, spec in enumerate(_sample_invoices(company))]
+    for data, filename, media_type in [*received, *_generated_invoices()]:
         staged = stage_bytes(store, data, filename)
         with session_scope() as session:
             result = ingest_document(
@@ -122,11 +128,24 @@ def seed_demo() -> tuple[Company, str]:
     return company, issued.plaintext
 
 
+def _generated_invoices() -> list[tuple[bytes, str, str]]:
+    """Invoices from unknown suppliers in as many layouts, one of them scanned: what an inbox
+    sees on a Monday, and what the proposed-supplier and review queue are for."""
+    invoices = list(generated_invoices(DEMO_GENERATED, seed=DEMO_SEED))
+    received = [(invoice.pdf, f"{invoice.name}.pdf", "application/pdf") for invoice in invoices]
+    media_type, scan = scan_of(invoices[0], seed=DEMO_SEED)
+    extension = "png" if media_type == "image/png" else "tif"
+    received.append((scan, f"{invoices[0].name}-scan.{extension}", media_type))
+    return received
+
+
 def _as_received(index: int, spec: SampleInvoice) -> tuple[bytes, str, str]:
     """One sample per way invoices arrive: a PDF, an EHF e-invoice, a scan."""
     name = f"faktura-{spec.invoice_number}"
     if index % 3 == 1:
-        return render_sample_invoice_ehf(spec), f"{name}.xml", "application/xml"
+        # paid to an account the register does not hold: the demo's bank_account_changed case
+        extras = EhfExtras(bank_account=UNKNOWN_ACCOUNT)
+        return render_sample_invoice_ehf(spec, extras), f"{name}.xml", "application/xml"
     if index % 3 == 2:
         return render_sample_invoice_scan(spec), f"{name}.png", "image/png"
     return render_sample_invoice_pdf(spec), f"{name}.pdf", "application/pdf"
