@@ -34,6 +34,9 @@ def party_candidates(lines: Sequence[Line], buyer_lines: set[int]) -> Iterator[C
     tallest = heights[-1] if heights and heights[-1] >= 1.2 * heights[len(heights) // 2] else 0.0
     for line in lines:
         for tokens in _segments(line):
+            tokens = _without_logo(tokens)
+            if not tokens:
+                continue
             name = " ".join(t.text for t in tokens).strip(" ,;:")
             if len(name) < 3 or not any(c.isalpha() for c in name):
                 continue
@@ -56,6 +59,22 @@ def party_candidates(lines: Sequence[Line], buyer_lines: set[int]) -> Iterator[C
                 {"pattern": 1.0, "label_weight": round(score, 3), "y": y},
             )
     yield from _buyer_names(lines)
+
+
+def _without_logo(tokens: list[Token]) -> list[Token]:
+    """The name without what OCR made of a logo beside it ("A", "&", "all]", "sil"): leading
+    words with under two letters, with bracket or bar marks, or in lower case before a
+    capitalised word, as a company name never starts."""
+    start = 0
+    while start < len(tokens) - 1:
+        text = tokens[start].text
+        letters = sum(c.isalpha() for c in text)
+        lowered = text.islower() and tokens[start + 1].text[:1].isupper()
+        if letters < 2 or any(c in "[]|{}@©®" for c in text) or lowered:
+            start += 1
+            continue
+        break
+    return tokens[start:]
 
 
 def _segments(line: Line) -> Iterator[list[Token]]:
