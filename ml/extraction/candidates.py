@@ -453,29 +453,42 @@ def is_buyer_side(line: Line, start: int, buyer_lines: set[int]) -> bool:
 
 # --- pattern candidates ---------------------------------------------------------------------
 
-_PATTERN_FIELDS = ("supplier_vat_number", "iban", "bank_account", "supplier_org_number")
+# What each pattern field's text must start like before its check digits are computed.
+_PATTERN_SHAPES = (
+    (
+        "supplier_vat_number",
+        re.compile(r"(?:NO\s?\d{3}|[A-Z]{2}\s?[0-9A-Z]{2}\d|\d{3}\s?\d{3}\s?\d{3}\s?MVA)"),
+    ),
+    ("iban", re.compile(r"(?:IBAN:?\s?)?[A-Z]{2}\d{2}\s?[0-9A-Z]{4}")),
+    ("bank_account", re.compile(r"\d{4}[ .]\d{2}[ .]\d{5}")),
+    ("supplier_org_number", re.compile(r"(?:NO\s?)?\d{3}\s?\d{3}\s?\d{3}\s?MVA")),
+)
 
 
 def _pattern_identifiers(lines: Sequence[Line], buyer_lines: set[int]) -> Iterator[Candidate]:
-    """VAT ids, IBANs and dotted Norwegian accounts anywhere: their shape and check digits
-    identify them without a label. Org numbers only when printed as a VAT id."""
+    """VAT ids, IBANs and Norwegian accounts printed the bank way, anywhere: their shape and
+    check digits identify them without a label. Org numbers only when printed as a VAT id.
+
+    A shape test comes before any checksum, and nothing is OCR-repaired here: a repaired
+    number with no label beside it is too likely a different number, and trying repairs on
+    every word of a dense page costs seconds.
+    """
     for line in lines:
         start = 0
         while start < len(line.tokens):
-            token = line.tokens[start]
-            if not any(c.isdigit() for c in token.text) and not token.text[:2].isalpha():
-                start += 1
-                continue
+            run = word_run(line.tokens[start:], 9)
+            text = text_of(run).upper()
             found = None
-            for field_name in _PATTERN_FIELDS:
-                run = word_run(line.tokens[start:], 9)
-                parsed = parse_field(field_name, run)
+            for field_name, shape in _PATTERN_SHAPES:
+                if not shape.match(text):
+                    continue
+                parsed = parse_field(field_name, run, repair=False)
                 if parsed is None:
                     continue
-                text = text_of(parsed.tokens).upper()
-                if field_name == "supplier_org_number" and not ("MVA" in text or "NO" in text):
+                printed = text_of(parsed.tokens).upper()
+                if field_name == "supplier_org_number" and "MVA" not in printed:
                     continue
-                if field_name == "bank_account" and not _ACCOUNT_SHAPE.fullmatch(text):
+                if field_name == "bank_account" and not _ACCOUNT_SHAPE.fullmatch(printed):
                     continue
                 found = (field_name, parsed)
                 break

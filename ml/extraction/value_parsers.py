@@ -76,6 +76,17 @@ _IDENTIFIERS: dict[str, Callable[[str], tuple[str, int] | None]] = {
 }
 
 
+_UNREPAIRED: dict[str, Callable[[str], tuple[str, int] | None]] = {
+    "supplier_org_number": _plain(normalize_org_number),
+    "buyer_org_number": _plain(normalize_org_number),
+    "kid": _plain(normalize_kid),
+    "bank_account": _plain(normalize_bank_account),
+    "iban": _plain(normalize_iban),
+    "bic": _IDENTIFIERS["bic"],
+    "supplier_vat_number": _IDENTIFIERS["supplier_vat_number"],
+}
+
+
 def reference_number(text: str) -> str | None:
     """An invoice or order number: one word with a digit that is not a date or an amount
     with decimals. Leading "#", "No." and "N°" are dropped."""
@@ -109,15 +120,16 @@ def strip_filler(tokens: Sequence[Token]) -> Sequence[Token]:
     return tokens[start:]
 
 
-def parse_field(field: str, run: Sequence[Token]) -> ParsedValue | None:
+def parse_field(field: str, run: Sequence[Token], *, repair: bool = True) -> ParsedValue | None:
     """The longest leading part of ``run`` that is a value of ``field``; amounts are handled
-    by amount spans instead (a line holds several)."""
+    by amount spans instead (a line holds several). ``repair`` allows OCR look-alike repairs
+    of identifiers, for values read beside their label."""
     run = strip_filler(run)
     if not run:
         return None
     kind = HEADER_FIELDS[field]
     if field in _IDENTIFIERS:
-        parse = _IDENTIFIERS[field]
+        parse = _IDENTIFIERS[field] if repair else _UNREPAIRED[field]
         for end in range(min(len(run), _MAX_IDENTIFIER_TOKENS.get(field, 5)), 0, -1):
             found = parse(text_of(run[:end]))
             if found is not None:
