@@ -33,7 +33,7 @@ from ml.extraction.page_lines import (
 )
 from ml.extraction.value_parsers import ParsedValue, parse_field
 from models.canonical_fields import HEADER_FIELDS, FieldKind
-from models.tokens import Box, Token
+from models.tokens import Box, Token, TokenSource
 from models.values import parse_currency
 
 FEATURES = (
@@ -567,9 +567,12 @@ def _currencies(lines: Sequence[Line]) -> Iterator[Candidate]:
         for token in line.tokens:
             text = token.text.strip(".,:;()")
             code = parse_currency(text)
-            if code is None and len(text) > 1 and text[-1] in "€$£":
+            # OCR reads a 5 as "$" ("$1 55 55 85"), so a dollar glued to digits is trusted
+            # only from a text layer
+            glued = "€£" if token.source is TokenSource.OCR else "€$£"
+            if code is None and len(text) > 1 and text[-1] in glued:
                 code = parse_currency(text[-1])
-            if code is None and len(text) > 1 and text[0] in "€$£":
+            if code is None and len(text) > 1 and text[0] in glued:
                 code = parse_currency(text[0])
             if code is not None:
                 yield Candidate("currency", code, (token,), {"pattern": 1.0})
