@@ -12,12 +12,12 @@ from typing import Any
 
 from sqlmodel import Session
 
+from api.read_command import read_file
 from ml.extraction.extractor import Extraction
 from models.canonical_fields import canonical_truth
 from models.db import session_scope
 from models.documents import set_status
 from models.einvoice_fields import fields_from_einvoice
-from models.errors import PermanentError
 from models.ingest import ingest_document, stage_bytes
 from models.migrate import upgrade_to_head
 from models.settings import get_settings
@@ -29,7 +29,6 @@ from models.tenants import company_by_org_number, create_company
 from workers.company_extraction import extract_for_company
 from workers.corrections import correct_fields
 from workers.pipeline import PIPELINE
-from workers.readers import ReadOptions, reader_for
 from workers.scorer_training import retrain_candidate_scorer
 from workers.stages import StageContext
 
@@ -51,12 +50,7 @@ def local_company(session: Session, org_number: str | None) -> Company:
 
 def extract_file(path: Path, company_org: str | None) -> dict[str, Any]:
     """One file's fields as `bilag extract --json` prints them."""
-    data = path.read_bytes()
-    media_type = sniff_media_type(data[:8192]) or "application/octet-stream"
-    reader = reader_for(media_type)
-    if reader is None:
-        raise PermanentError("unsupported_media_type", f"Bilag cannot read {media_type} files.")
-    result = reader.read(data, ReadOptions.from_settings(get_settings()))
+    _, result = read_file(path)
     if result.einvoice is not None:
         stated = fields_from_einvoice(result.einvoice)
         return {
@@ -85,18 +79,7 @@ def describe_extraction(extraction: Extraction) -> dict[str, Any]:
         }
     return {
         "fields": fields,
-        "lines": [
-            {
-                "description": item.description,
-                "item_code": item.item_code,
-                "quantity": _text(item.quantity),
-                "unit": item.unit,
-                "unit_price": _text(item.unit_price),
-                "vat_rate": _text(item.vat_rate),
-                "amount": _text(item.amount),
-            }
-            for item in extraction.lines
-        ],
+        "lines": [item.to_record() for item in extraction.lines],
     }
 
 

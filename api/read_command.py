@@ -65,27 +65,33 @@ def describe_read(result: ReadResult, validate: bool) -> dict[str, Any]:
     return out
 
 
+def read_file(path: Path) -> tuple[str, ReadResult]:
+    """The file's media type, from its bytes, and what the worker's reader makes of it.
+
+    Raises ``PermanentError`` (``unsupported_media_type`` among others) as the read stage does.
+    """
+    data = path.read_bytes()
+    media_type = sniff_media_type(data[:8192])
+    reader = reader_for(media_type)
+    if reader is None:
+        raise PermanentError(
+            "unsupported_media_type",
+            f"Bilag cannot read {media_type}; it reads " + ", ".join(supported_media_types()),
+        )
+    return media_type, reader.read(data, ReadOptions.from_settings(get_settings()))
+
+
 def read_command(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     as_json: Annotated[bool, typer.Option("--json", help="Print the page-token model")] = False,
     validate: Annotated[bool, typer.Option(help="Run the official e-invoice rules")] = True,
 ) -> None:
     """Read FILE as the worker would and print its pages of words (and e-invoice data)."""
-    data = file.read_bytes()
-    media_type = sniff_media_type(data[:8192])
-    reader = reader_for(media_type)
-    if reader is None:
-        typer.echo(
-            f"{file}: Bilag cannot read {media_type}; it reads "
-            + ", ".join(supported_media_types()),
-            err=True,
-        )
-        raise typer.Exit(2)
     try:
-        result = reader.read(data, ReadOptions.from_settings(get_settings()))
+        media_type, result = read_file(file)
     except PermanentError as error:
         typer.echo(f"{file}: {error.code}: {error.message}", err=True)
-        raise typer.Exit(1) from error
+        raise typer.Exit(2 if error.code == "unsupported_media_type" else 1) from error
     described = describe_read(result, validate)
     if as_json:
         typer.echo(json.dumps({"file": str(file), "media_type": media_type, **described}))

@@ -148,6 +148,24 @@ def canonical_record(keys: dict[str, FieldKind], raw: dict[str, Any]) -> dict[st
     return {key: canonical_value(kind, raw.get(key)) for key, kind in keys.items()}
 
 
+RECORD_FIELDS: dict[str, dict[str, FieldKind]] = {
+    "vat_breakdown": VAT_BREAKDOWN_KEYS,
+    "lines": LINE_KEYS,
+}
+
+
+def canonical_field(name: str, value: Any) -> Any:
+    """One field's value in normal form: a header field's text, or a list of records.
+
+    Raises ``ValueError`` for an unknown name or a value of the wrong kind.
+    """
+    if name in HEADER_FIELDS:
+        return canonical_value(HEADER_FIELDS[name], value)
+    if name in RECORD_FIELDS:
+        return _records(RECORD_FIELDS[name], value)
+    raise ValueError("not a canonical field")
+
+
 def canonical_truth(raw: dict[str, Any]) -> dict[str, Any]:
     """A whole invoice's canonical values, from a truth file or a correction.
 
@@ -162,14 +180,12 @@ def canonical_truth(raw: dict[str, Any]) -> dict[str, Any]:
     for name, value in flat.items():
         if isinstance(value, dict) and "value" in value:
             value = value["value"]
-        if name in HEADER_FIELDS:
-            truth[name] = canonical_value(HEADER_FIELDS[name], value)
-        elif name == "vat_breakdown":
-            truth[name] = _records(VAT_BREAKDOWN_KEYS, value)
-        elif name == "lines":
-            truth[name] = _records(LINE_KEYS, value)
-        elif name not in ("file", "layout", "name"):
-            raise ValueError(f"{name!r} is not a canonical field")
+        if name in ("file", "layout", "name"):
+            continue
+        try:
+            truth[name] = canonical_field(name, value)
+        except ValueError as error:
+            raise ValueError(f"{name}: {error}") from None
     return truth
 
 

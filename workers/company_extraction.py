@@ -56,16 +56,21 @@ def save_template(
     session.add(row)
 
 
-def active_scorer(session: Session, company_id: uuid.UUID) -> LearnedScorer | None:
-    version = session.exec(
+def active_version(session: Session, company_id: uuid.UUID, kind: str) -> ModelVersion | None:
+    """The model of this kind the company uses now, from the registry."""
+    return session.exec(
         select(ModelVersion)
         .where(
             ModelVersion.company_id == company_id,
-            ModelVersion.kind == SCORER_KIND,
+            ModelVersion.kind == kind,
             col(ModelVersion.active).is_(True),
         )
         .order_by(col(ModelVersion.version).desc())
     ).first()
+
+
+def active_scorer(session: Session, company_id: uuid.UUID) -> LearnedScorer | None:
+    version = active_version(session, company_id, SCORER_KIND)
     if version is None:
         return None
     path = Path(version.artifact)

@@ -9,8 +9,6 @@ on the page is found and stored, and the company's layout memory learns the supp
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session, select
@@ -18,16 +16,11 @@ from sqlmodel import Session, select
 from ml.extraction.layout_memory import LayoutMemory, locate_value
 from ml.extraction.page_lines import page_lines, union
 from models.audit import record_audit
-from models.canonical_fields import (
-    HEADER_FIELDS,
-    LINE_KEYS,
-    VAT_BREAKDOWN_KEYS,
-    canonical_record,
-    canonical_value,
-)
+from models.canonical_fields import HEADER_FIELDS, canonical_field
 from models.tables import Document, ExtractedField, FieldCorrection, Invoice, Page
 from models.tokens import PageTokens, TokenSource
 from workers.company_extraction import layout_memory, save_template, supplier_key
+from workers.stages import save_invoice
 
 
 class CorrectionError(ValueError):
@@ -50,17 +43,7 @@ def canonical_corrections(raw: Mapping[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name, value in raw.items():
         try:
-            if name in HEADER_FIELDS:
-                values[name] = canonical_value(HEADER_FIELDS[name], value)
-            elif name in ("vat_breakdown", "lines"):
-                keys = VAT_BREAKDOWN_KEYS if name == "vat_breakdown" else LINE_KEYS
-                if value is not None and not isinstance(value, list):
-                    raise ValueError("expected a list of objects")
-                values[name] = (
-                    [canonical_record(keys, row) for row in value] if value is not None else None
-                )
-            else:
-                raise ValueError("not a canonical field")
+            values[name] = canonical_field(name, value)
         except (ValueError, TypeError, AttributeError) as error:
             raise CorrectionError(name, str(error)) from None
     return values
@@ -127,58 +110,22 @@ def correct_fields(
             new=value,
         )
         changed.append(name)
-    _update_invoice(session, document, values)
-    learned = _learn_layout(session, document, lines, values, existing) if changed else None
+    current = {name: row.value for name, row in existing.items()}
+    current |= {name: value for name, value in values.items() if name in HEADER_FIELDS}
+    invoice = save_invoice(session, document, current)
+    learned = _learn_layout(session, document, lines, current, invoice) if changed else None
     session.flush()
     return CorrectionResult(changed, learned)
 
 
 def _learn_layout(
-    session: Session,
-    document: Document,
-    lines: list,
-    values: dict[str, Any],
-    existing: dict[str, ExtractedField],
+    session: Session, document: Document, lines: list, truth: dict[str, Any], invoice: Invoice
 ) -> str | None:
     """Teach the layout memory with the document's current truth: the corrected values plus
     the fields the person left standing (they saw them and did not object)."""
-    truth = {name: row.value for name, row in existing.items() if name in HEADER_FIELDS}
-    truth |= {name: value for name, value in values.items() if name in HEADER_FIELDS}
     memory: LayoutMemory = layout_memory(session, document.company_id)
     template = memory.learn(lines, truth, supplier_key(truth))
     if template is None:
         return None
-    invoice = session.exec(select(Invoice).where(Invoice.document_id == document.id)).first()
-    save_template(session, document.company_id, template, invoice.supplier_id if invoice else None)
+    save_template(session, document.company_id, template, invoice.supplier_id)
     return template.id
-
-
-_INVOICE_COLUMNS = {
-    "document_type": "document_type",
-    "invoice_number": "invoice_number",
-    "currency": "currency",
-    "supplier_org_number": "supplier_org_number",
-    "supplier_vat_number": "supplier_vat_number",
-    "supplier_name": "supplier_name",
-    "buyer_org_number": "buyer_org_number",
-    "buyer_reference": "buyer_reference",
-    "po_number": "po_number",
-    "kid": "kid",
-}
-
-
-def _update_invoice(session: Session, document: Document, values: dict[str, Any]) -> None:
-    """Keep the invoice row in step with the corrected fields."""
-    invoice = session.exec(select(Invoice).where(Invoice.document_id == document.id)).first()
-    if invoice is None:
-        invoice = Invoice(company_id=document.company_id, document_id=document.id)
-    for name, value in values.items():
-        if name in _INVOICE_COLUMNS:
-            setattr(invoice, _INVOICE_COLUMNS[name], value)
-        elif name in ("invoice_date", "due_date"):
-            setattr(invoice, name, date.fromisoformat(value) if value else None)
-        elif name in ("net_amount", "vat_amount", "total_amount", "amount_due"):
-            setattr(invoice, name, Decimal(value) if value else None)
-        elif name in ("iban", "bank_account") and value:
-            invoice.bank_account = value
-    session.add(invoice)

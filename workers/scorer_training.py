@@ -25,7 +25,7 @@ from models.db import session_scope
 from models.settings import get_settings
 from models.tables import ExtractedField, FieldCorrection, ModelVersion, Page
 from models.tokens import PageTokens
-from workers.company_extraction import SCORER_KIND, layout_memory
+from workers.company_extraction import SCORER_KIND, active_version, layout_memory
 from workers.queue import get_queue
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ def retrain_candidate_scorer(company_id: str) -> str:
     with session_scope() as session:
         lessons = _lessons(session, company)
         data = training_set(lessons)
-        active = _active(session, company)
+        active = active_version(session, company, SCORER_KIND)
         if active is not None and active.fingerprint == data.fingerprint:
             return "skipped: training data unchanged"
         scorer = train_scorer(data)
@@ -130,18 +130,6 @@ def _corrected_documents(session: Session, company: uuid.UUID) -> list[uuid.UUID
         select(FieldCorrection.document_id).where(FieldCorrection.company_id == company)
     )
     return sorted(set(rows), key=str)
-
-
-def _active(session: Session, company: uuid.UUID) -> ModelVersion | None:
-    return session.exec(
-        select(ModelVersion)
-        .where(
-            ModelVersion.company_id == company,
-            ModelVersion.kind == SCORER_KIND,
-            col(ModelVersion.active).is_(True),
-        )
-        .order_by(col(ModelVersion.version).desc())
-    ).first()
 
 
 def _next_version(session: Session, company: uuid.UUID) -> int:

@@ -247,7 +247,7 @@ def extract_document(ctx: StageContext) -> DocumentStatus | None:
             ctx.session.delete(row)
     current = {name: value.value for name, value in found.items()}
     current |= {name: existing[name].value for name in corrected}
-    invoice = _save_invoice(ctx.session, document, current)
+    invoice = save_invoice(ctx.session, document, current)
     if einvoice is not None:
         _save_einvoice_lines(ctx.session, invoice, einvoice)
     elif extraction is not None:
@@ -397,7 +397,8 @@ def _apply_field(row: ExtractedField, value: FieldValue) -> None:
     row.source = value.source.value
 
 
-def _save_invoice(session: Session, document: Document, values: dict[str, str | None]) -> Invoice:
+def save_invoice(session: Session, document: Document, values: dict[str, str | None]) -> Invoice:
+    """The invoice row as the document's current field values say (extracted or corrected)."""
     invoice = session.exec(select(Invoice).where(Invoice.document_id == document.id)).first()
     invoice = invoice or Invoice(company_id=document.company_id, document_id=document.id)
     invoice.document_type = values.get("document_type") or invoice.document_type

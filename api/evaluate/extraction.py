@@ -46,23 +46,8 @@ def predicted(extraction: Extraction) -> tuple[dict[str, tuple[str | None, float
         for name, value in extraction.fields.items()
         if name in HEADER_FIELDS
     }
-    lines = [
-        {
-            "description": item.description,
-            "item_code": item.item_code,
-            "quantity": _text(item.quantity),
-            "unit": item.unit,
-            "unit_price": _text(item.unit_price),
-            "vat_rate": _text(item.vat_rate),
-            "amount": _text(item.amount),
-        }
-        for item in extraction.lines
-    ]
+    lines = [item.to_record() for item in extraction.lines]
     return fields, lines
-
-
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)
 
 
 def evaluate_extraction(

@@ -107,18 +107,18 @@ def candidates_for(
     """All candidates of a document: generated, party names, and the layout memory's."""
     buyers = buyer_block_lines(lines)
     raw = [*generate_candidates(lines, buyers), *party_candidates(lines, buyers), *extra]
-    rows = [(item.page, item.box) for item in items]
+    rows: dict[int, list[Box]] = {}
+    for item in items:
+        rows.setdefault(item.page, []).append(item.box)
     return [
-        c.with_features(in_table=1.0) if _inside_rows(c, rows) else c
+        c.with_features(in_table=1.0) if _inside_rows(c, rows.get(c.page, [])) else c
         for c in with_document_features(in_document_order(raw, lines), lines)
     ]
 
 
-def _inside_rows(candidate: Candidate, rows: Sequence[tuple[int, Box]]) -> bool:
-    box = candidate.box
-    return any(
-        page == candidate.page and row.top - 1 <= box.middle <= row.bottom + 1 for page, row in rows
-    )
+def _inside_rows(candidate: Candidate, rows: Sequence[Box]) -> bool:
+    middle = candidate.box.middle
+    return any(row.top - 1 <= middle <= row.bottom + 1 for row in rows)
 
 
 def _field_value(choice: Choice, calibration: Calibration) -> FieldValue:

@@ -312,8 +312,8 @@ def _rule(lines: Sequence[Line], name: str, line: Line, tokens: Sequence[Token])
         for t in row.tokens
         if _is_word(t) and overlaps_horizontally(t.box, first.box)
     ]
-    labelled_left = [t for t in left if _key(t) in LABELS]
-    labelled_above = [t for t in above if _key(t) in LABELS]
+    labelled_left = [t for t in left if label_key(t.text) in LABELS]
+    labelled_above = [t for t in above if label_key(t.text) in LABELS]
     if labelled_left:
         return _right_of(name, labelled_left[-1], first, box, line)
     if labelled_above:
@@ -331,7 +331,7 @@ def _right_of(
     return FieldRule(
         name,
         "right",
-        _key(anchor),
+        label_key(anchor.text),
         anchor.box.top / line.page_height,
         anchor.box.x0 / line.page_width,
         (first.box.x0 - anchor.box.x1) / line.page_width,
@@ -346,7 +346,7 @@ def _below(
     return FieldRule(
         name,
         "below",
-        _key(anchor),
+        label_key(anchor.text),
         anchor.box.top / line.page_height,
         anchor.box.x0 / line.page_width,
         (first.box.x0 - anchor.box.x0) / line.page_width,
@@ -459,10 +459,6 @@ def _at_box(rule: FieldRule, lines: Sequence[Line]) -> Candidate | None:
 def _is_word(token: Token) -> bool:
     letters = sum(c.isalpha() for c in token.text)
     return letters >= 2 and letters >= len(token.text) / 2
-
-
-def _key(token: Token) -> str:
-    return label_key(token.text)
 
 
 def _fractions(box: Box, width: float, height: float) -> tuple[float, float, float, float]:

@@ -83,6 +83,22 @@ class LineItem:
     page: int
     box: Box  # union of the row's tokens
 
+    def to_record(self) -> dict[str, str | None]:
+        """The line in the canonical line form (``models.canonical_fields.LINE_KEYS``)."""
+        return {
+            "description": self.description,
+            "item_code": self.item_code,
+            "quantity": _text(self.quantity),
+            "unit": self.unit,
+            "unit_price": _text(self.unit_price),
+            "vat_rate": _text(self.vat_rate),
+            "amount": _text(self.amount),
+        }
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
 
 def extract_line_items(pages: Sequence[PageTokens]) -> list[LineItem]:
     """Every line item on the pages in reading order; an empty list when there is no table."""

@@ -18,7 +18,7 @@ from ml.extraction.lexicon import (
     LEGAL_FORMS,
     label_key,
 )
-from ml.extraction.page_lines import Line, adjacent, overlaps_horizontally
+from ml.extraction.page_lines import Line, adjacent, overlaps_horizontally, word_run
 from models.tokens import Token
 
 _TOP_BAND = 0.25
@@ -100,7 +100,7 @@ def _buyer_names(lines: Sequence[Line]) -> Iterator[Candidate]:
             width = 2 if pair in BUYER_HEADING_KEYS else 1
             rest = line.tokens[position + width :]
             if rest and adjacent(line.tokens[position + width - 1], rest[0]):
-                found = _buyer(_name_run(rest), 0.6)
+                found = _buyer(word_run(rest, 8), 0.6)
                 if found is not None:
                     yield found
                 continue
@@ -111,19 +111,10 @@ def _buyer_names(lines: Sequence[Line]) -> Iterator[Candidate]:
                 under = [t for t in column if overlaps_horizontally(t.box, heading)]
                 if under:
                     start = column.index(under[0])
-                    found = _buyer(_name_run(column[start:]), 0.7)
+                    found = _buyer(word_run(column[start:], 8), 0.7)
                     if found is not None:
                         yield found
                     break
-
-
-def _name_run(tokens: Sequence[Token]) -> tuple[Token, ...]:
-    run = [tokens[0]]
-    for token in tokens[1:8]:
-        if not adjacent(run[-1], token):
-            break
-        run.append(token)
-    return tuple(run)
 
 
 def _buyer(tokens: tuple[Token, ...], weight: float) -> Candidate | None:
