@@ -45,13 +45,19 @@ class Box:
 
 @dataclass(frozen=True, slots=True)
 class Token:
-    """One word on one page, with how sure the reader is of its text (1.0 for a text layer)."""
+    """One word on one page, with how sure the reader is of its text (1.0 for a text layer).
+
+    ``space`` is the widest gap, in points, that can still part two words of one phrase on the
+    token's page, when the page's layout has been measured (a typed page's space is a whole
+    character cell); ``None`` leaves it to be judged from the text height. It is derived from
+    the page, not read, so it is not stored with the tokens."""
 
     text: str
     box: Box
     page: int
     confidence: float = 1.0
     source: TokenSource = TokenSource.TEXT
+    space: float | None = None
 
 
 @dataclass(slots=True)

@@ -9,6 +9,10 @@ the value, its checksum and the arithmetic decide between candidates.
 
 import re
 import unicodedata
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 # field -> {label phrase: weight}. Phrases are written as printed; keys are derived below.
 # fmt: off
@@ -260,6 +264,23 @@ MAX_LABEL_TOKENS = max(len(phrase.split()) for p in _PHRASES.values() for phrase
 LABEL_KEYS_BY_FIELD: dict[str, frozenset[str]] = {
     field: frozenset(label_key(phrase) for phrase in phrases) for field, phrases in _PHRASES.items()
 }
+
+_NEAR_LENGTH = 7  # shorter words are one letter away from too many others ("mva", "sum")
+_NEAR_KEYS = tuple(key for key in LABELS if len(key) >= _NEAR_LENGTH and key.isalpha())
+
+
+@lru_cache(maxsize=8192)
+def near_label_key(key: str) -> str:
+    """The label key one OCR slip away from ``key`` ("fakturar" for "fakturanr",
+    "bestillingsar" for "bestillingsnr"), when exactly one is; else ``key`` itself.
+
+    Only for OCR'd words: a letter lost or misread in a label shaded grey or set in a small
+    font would otherwise lose the value beside it. Short words are never stretched."""
+    if key in LABELS or len(key) < _NEAR_LENGTH:
+        return key
+    near = process.extract(key, _NEAR_KEYS, scorer=Levenshtein.distance, score_cutoff=1, limit=2)
+    return near[0][0] if len(near) == 1 else key
+
 
 # Generic words that label a value only in a title's company: "Handelsrechnung (380) Nr. X vom D".
 NUMBER_WORDS = frozenset({"nr", "nummer", "n°", "number", "numero", "numéro"})

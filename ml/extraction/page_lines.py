@@ -6,17 +6,24 @@ stays one line.
 """
 
 import re
+import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from ml.extraction.lexicon import label_key
+from ml.extraction.lexicon import label_key, near_label_key
 from models.tokens import Box, PageTokens, Token, TokenSource
 from models.values import parse_amount
 
 WORD_GAP = 0.65  # words of one value are closer than this times the text height (a monospaced
 # font's space is 0.6 of it)
 WORD_GAP_OCR = 1.1
+# A typed (monospaced) page: every word's width per character is nearly the same. Tesseract's
+# boxes hug the glyphs, so one typed space measures 1.2-1.6 of those widths (the cell plus the
+# glyphs' side bearings) and two spaces 2.4 or more; proportional pages spread by 13 % or more.
+_MONOSPACE_SPREAD = 0.08  # interquartile range of width per character, over its median
+_MONOSPACE_WORDS = 12  # words of four letters or digits needed to tell
+_TYPED_SPACE = 1.9  # widest gap within a phrase on a typed page, in widths per character
 _TOUCHING = 0.05  # glyph runs this close (times the text height) are one word
 _MAX_AMOUNT_TOKENS = 4  # "NOK 1 234 567,89"
 _GROUP_GAP = 1.3
@@ -55,7 +62,7 @@ def page_lines(pages: Sequence[PageTokens]) -> list[Line]:
     for page in pages:
         rows: list[list[Token]] = []
         anchor: Box | None = None
-        for token in sorted(page.tokens, key=lambda t: t.box.middle):
+        for token in sorted(_spaced(page), key=lambda t: t.box.middle):
             if not token.text.strip():
                 continue
             if anchor is not None and anchor.top <= token.box.middle <= anchor.bottom:
@@ -72,10 +79,34 @@ def page_lines(pages: Sequence[PageTokens]) -> list[Line]:
                     page_width=page.width or 1.0,
                     page_height=page.height or 1.0,
                     tokens=tokens,
-                    keys=tuple(label_key(t.text) for t in tokens),
+                    keys=tuple(_key(t) for t in tokens),
                 )
             )
     return lines
+
+
+def _key(token: Token) -> str:
+    key = label_key(token.text)
+    return near_label_key(key) if token.source is TokenSource.OCR else key
+
+
+def _spaced(page: PageTokens) -> list[Token]:
+    """The page's tokens, told how wide a space is when OCR read a typed page: there a space
+    between two words of one value ("851 076 093", "6. jan. 2025") is wider than the text is
+    tall, which on a proportional page would part two columns."""
+    if page.source is not TokenSource.OCR:
+        return page.tokens
+    widths = [
+        (token.box.x1 - token.box.x0) / len(token.text)
+        for token in page.tokens
+        if len(token.text) >= 4 and token.text.isalnum()
+    ]
+    if len(widths) < _MONOSPACE_WORDS:
+        return page.tokens
+    first, middle, third = statistics.quantiles(widths, n=4)
+    if middle <= 0 or (third - first) / middle > _MONOSPACE_SPREAD:
+        return page.tokens
+    return [replace(token, space=_TYPED_SPACE * middle) for token in page.tokens]
 
 
 def _glued(tokens: Sequence[Token]) -> tuple[Token, ...]:
@@ -91,6 +122,7 @@ def _glued(tokens: Sequence[Token]) -> tuple[Token, ...]:
                 token.page,
                 min(previous.confidence, token.confidence),
                 token.source,
+                token.space,
             )
         else:
             joined.append(token)
@@ -117,7 +149,8 @@ def adjacent(left: Token, right: Token) -> bool:
     measures more text heights there than in a text layer's boxes.
     """
     factor = WORD_GAP_OCR if left.source is TokenSource.OCR else WORD_GAP
-    return right.box.x0 - left.box.x1 <= factor * max(left.box.height, 1.0)
+    widest = max(factor * max(left.box.height, 1.0), left.space or 0.0)
+    return right.box.x0 - left.box.x1 <= widest
 
 
 def overlaps_horizontally(a: Box, b: Box) -> bool:
