@@ -358,6 +358,8 @@ def _column_under(
             previous = line
             continue
         span = found[0]
+        if _in_sentence(line.tokens, span.start, span.end):
+            break  # "Vennligst betal 26 593,30 til konto ...": prose under the table
         tokens = tuple(line.tokens[span.start : span.end])
         total = len(values) >= 2 and abs(sum(values) - span.value) <= Decimal("0.02")
         yield Candidate(
@@ -377,6 +379,20 @@ def _column_under(
         previous = line
         if total or len(values) >= _COLUMN_ROWS:
             break
+
+
+def _in_sentence(tokens: Sequence[Token], start: int, end: int) -> bool:
+    """Whether ``tokens[start:end]`` sits inside running text, a word a space away on each
+    side, as a table's cells never do."""
+    if start == 0 or end >= len(tokens):
+        return False
+    before, after = tokens[start - 1], tokens[end]
+    return (
+        adjacent(before, tokens[start])
+        and adjacent(tokens[end - 1], after)
+        and before.text.strip(".,:;").isalpha()
+        and after.text.strip(".,:;").isalpha()
+    )
 
 
 def _following(lines: Sequence[Line], line: Line) -> Iterator[Line]:

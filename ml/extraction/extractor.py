@@ -159,18 +159,25 @@ def _complete_amounts(
         # the VAT's minus sign was printed apart from its figure ("EUR -" above "1,12")
         derive("vat_amount", -vat, "vat_amount")
         vat = -vat
-    if total is None and due is not None and (net is None or vat is None or net + vat == due):
+    if total is None and due is not None and (net is None or vat is None or _sums(net, vat, due)):
         derive("total_amount", due, "amount_due")
         total = due
     if due is None and total is not None:
         derive("amount_due", total, "total_amount")
     gross = total if total is not None else due
     if breakdown and net is not None and gross is not None:
+        base = sum((row.base for row in breakdown), Decimal("0"))
         tax = sum((row.amount for row in breakdown), Decimal("0"))
         if net + tax == gross and vat != tax:
             # several rates print a VAT line each and no VAT total: the total is their sum
             derive_from_breakdown("vat_amount", tax)
             vat = tax
+        elif base + tax == gross and tax and (net, vat) != (base, tax):
+            # The chosen pair adds up only as the total with no VAT (the 0 % row's "0,00"),
+            # while a VAT table whose every row holds sums to that total: the table is right.
+            derive_from_breakdown("net_amount", base)
+            derive_from_breakdown("vat_amount", tax)
+            net, vat = base, tax
     if net is None and breakdown:
         base = sum((row.base for row in breakdown), Decimal("0"))
         tax = sum((row.amount for row in breakdown), Decimal("0"))
@@ -187,6 +194,12 @@ def _complete_amounts(
             derive("vat_amount", total - net, "total_amount", "net_amount")
         elif total == net:
             derive("vat_amount", Decimal("0.00"), "total_amount", "net_amount")
+
+
+def _sums(net: Decimal, vat: Decimal, total: Decimal) -> bool:
+    """net + VAT = total, the sign aside: a credit note may print negative sums over a
+    positive amount to credit."""
+    return abs(net + vat) == abs(total)
 
 
 def _org_number_from_vat_number(fields: dict[str, FieldValue]) -> None:

@@ -126,7 +126,8 @@ def _buyer(tokens: tuple[Token, ...], weight: float) -> Candidate | None:
 
 
 def document_type_of(lines: Sequence[Line]) -> tuple[str, float]:
-    """Credit note when a credit-note title is printed in the upper half of the first page."""
+    """Credit note when a credit-note title, or a label made of one, is printed in the upper
+    half of the first page."""
     first = [line for line in lines if line.page == lines[0].page] if lines else []
     invoice_title = False
     for line in first:
@@ -138,5 +139,8 @@ def document_type_of(lines: Sequence[Line]) -> tuple[str, float]:
         ]
         if any(k in _CREDIT_KEYS for k in (*line.keys, *joined)):
             return "credit_note", 0.9
+        if any(k.startswith(credit) for k in line.keys for credit in _CREDIT_KEYS):
+            # the title lost to a smudge, its labels remain: "Kreditnotanummer", "Kreditnotadato"
+            return "credit_note", 0.85
         invoice_title |= any(k in _INVOICE_KEYS for k in line.keys)
     return "invoice", 0.95 if invoice_title else 0.85

@@ -172,6 +172,15 @@ def _plausible(picked: dict[str, Candidate | None]) -> bool:
         return False
     if due is not None and total is not None and abs(due) > abs(total) + _ROUNDING:
         return False
+    if (
+        net is not None
+        and vat is not None
+        and total is not None
+        and due is not None
+        and _adds_up(net, vat, due)
+        and abs(total - due) > _CENT
+    ):
+        return False  # the total is net + VAT; a different figure beside it is a misread
     chosen = [c for c in picked.values() if c is not None]
     tokens = [id(t) for c in chosen for t in c.tokens]
     shared = len(tokens) != len(set(tokens))
@@ -202,4 +211,6 @@ def _holding(picked: dict[str, Candidate | None]) -> set[str]:
 
 
 def _adds_up(net: Decimal, vat: Decimal, total: Decimal) -> bool:
-    return abs(net + vat - total) <= _CENT
+    """net + VAT = total, also as a credit note prints it: negative sums over a positive
+    amount to credit ("Grunnlag -59,90", "MVA -8,99", "Å godskrive 68,89")."""
+    return abs(net + vat - total) <= _CENT or abs(abs(net + vat) - abs(total)) <= _CENT
