@@ -267,6 +267,14 @@ LABEL_KEYS_BY_FIELD: dict[str, frozenset[str]] = {
 
 _NEAR_LENGTH = 7  # shorter words are one letter away from too many others ("mva", "sum")
 _NEAR_KEYS = tuple(key for key in LABELS if len(key) >= _NEAR_LENGTH and key.isalpha())
+# Words of the lexicon's own phrases ("Kundens" of "Kundens ref.") are read as they are, never
+# as the label one letter away ("Kundenr").
+_PHRASE_WORDS = frozenset(
+    label_key(word)
+    for phrases in (*_PHRASES.values(), BUYER_HEADINGS, INVOICE_TITLES, CREDIT_NOTE_TITLES)
+    for phrase in phrases
+    for word in phrase.split()
+)
 
 
 @lru_cache(maxsize=8192)
@@ -276,7 +284,7 @@ def near_label_key(key: str) -> str:
 
     Only for OCR'd words: a letter lost or misread in a label shaded grey or set in a small
     font would otherwise lose the value beside it. Short words are never stretched."""
-    if key in LABELS or len(key) < _NEAR_LENGTH:
+    if key in LABELS or key in _PHRASE_WORDS or len(key) < _NEAR_LENGTH:
         return key
     near = process.extract(key, _NEAR_KEYS, scorer=Levenshtein.distance, score_cutoff=1, limit=2)
     return near[0][0] if len(near) == 1 else key

@@ -97,6 +97,7 @@ def test_a_label_with_one_letter_misread_is_still_a_label():
     assert near_label_key("fakturar") == "fakturar"  # "faktura" or "fakturanr": no guess
     assert near_label_key("mve") == "mve"  # short words are too near too many others
     assert near_label_key("strandveien") == "strandveien"
+    assert near_label_key("kundens") == "kundens"  # a word of "Kundens ref.", not "Kundenr"
 
 
 def _values(*rows: tuple[float, float, str]) -> dict[str, str]:
