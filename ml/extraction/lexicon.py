@@ -279,8 +279,9 @@ _PHRASE_WORDS = frozenset(
 
 @lru_cache(maxsize=8192)
 def near_label_key(key: str) -> str:
-    """The label key one OCR slip away from ``key`` ("fakturar" for "fakturanr",
-    "bestillingsar" for "bestillingsnr"), when exactly one is; else ``key`` itself.
+    """The label key one OCR slip away from ``key`` ("bestillingsnr" for "bestillingsar"),
+    when exactly one is; else ``key`` itself ("fakturar" is one from "faktura" and from
+    "fakturanr", so it stays).
 
     Only for OCR'd words: a letter lost or misread in a label shaded grey or set in a small
     font would otherwise lose the value beside it. Short words are never stretched."""
