@@ -57,6 +57,26 @@ def a_pdf_with_text(*rows: tuple[float, float, str]) -> bytes:
     return buffer.getvalue()
 
 
+def an_unlabelled_layout_pdf(
+    number: str, amount: str, customer: str | None = None, y: float = 300
+) -> bytes:
+    """A supplier that labels nothing the usual way, so Bilag cannot read it zero-shot: the
+    invoice number sits right of "Ref", the total under "Grand" further down, and a decoy
+    amount is printed first."""
+    rows = [(50.0, 60.0, "Kaffebrenneriet Nord AS")]
+    if customer is not None:
+        rows.append((50.0, 90.0, f"Kunde {customer}"))
+    rows += [
+        (350.0, 120.0, "Ref"),
+        (400.0, 120.0, number),
+        (50.0, y - 40, "Frakt"),
+        (450.0, y - 40, "99,00"),
+        (400.0, y, "Grand"),
+        (400.0, y + 14, amount),
+    ]
+    return a_pdf_with_text(*rows)
+
+
 def a_pdf_with_pages(count: int, lines_per_page: int = 0) -> bytes:
     """``count`` pages, each headed "Side n av count" and followed by ``lines_per_page`` lines of
     words: a dense document is what makes reading slow."""

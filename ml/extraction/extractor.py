@@ -21,7 +21,7 @@ from ml.extraction.date_order import in_document_order
 from ml.extraction.line_items import LineItem, extract_line_items
 from ml.extraction.page_lines import Line, page_lines
 from ml.extraction.parties import document_type_of, party_candidates
-from ml.extraction.selection import Choice, Scorer, choose_fields, prior_scorer
+from ml.extraction.selection import Choice, Scorer, adds_up, choose_fields, prior_scorer
 from ml.extraction.vat_breakdown import VatRow, find_vat_breakdown
 from models.tokens import Box, PageTokens, TokenSource
 
@@ -159,15 +159,19 @@ def _complete_amounts(
         # the VAT's minus sign was printed apart from its figure ("EUR -" above "1,12")
         derive("vat_amount", -vat, "vat_amount")
         vat = -vat
-    if total is None and due is not None and (net is None or vat is None or _sums(net, vat, due)):
+    if (
+        total is None
+        and due is not None
+        and (net is None or vat is None or adds_up(net, vat, due, tolerance=Decimal("0")))
+    ):
         derive("total_amount", due, "amount_due")
         total = due
     if due is None and total is not None:
         derive("amount_due", total, "total_amount")
     gross = total if total is not None else due
+    base = sum((row.base for row in breakdown), Decimal("0"))
+    tax = sum((row.amount for row in breakdown), Decimal("0"))
     if breakdown and net is not None and gross is not None:
-        base = sum((row.base for row in breakdown), Decimal("0"))
-        tax = sum((row.amount for row in breakdown), Decimal("0"))
         if net + tax == gross and vat != tax:
             # several rates print a VAT line each and no VAT total: the total is their sum
             derive_from_breakdown("vat_amount", tax)
@@ -178,28 +182,19 @@ def _complete_amounts(
             derive_from_breakdown("net_amount", base)
             derive_from_breakdown("vat_amount", tax)
             net, vat = base, tax
-    if net is None and breakdown:
-        base = sum((row.base for row in breakdown), Decimal("0"))
-        tax = sum((row.amount for row in breakdown), Decimal("0"))
-        if total is None or base + tax == total:
-            derive_from_breakdown("net_amount", base)
-            net = base
-            if vat is None:
-                derive_from_breakdown("vat_amount", tax)
-                vat = tax
+    if net is None and breakdown and (total is None or base + tax == total):
+        derive_from_breakdown("net_amount", base)
+        net = base
+        if vat is None:
+            derive_from_breakdown("vat_amount", tax)
+            vat = tax
     if net is None and vat is not None and total is not None and total - vat >= 0:
         derive("net_amount", total - vat, "total_amount", "vat_amount")
     elif vat is None and net is not None and total is not None and total - net >= 0:
-        if breakdown and sum(row.amount for row in breakdown) == total - net:
+        if breakdown and tax == total - net:
             derive("vat_amount", total - net, "total_amount", "net_amount")
         elif total == net:
             derive("vat_amount", Decimal("0.00"), "total_amount", "net_amount")
-
-
-def _sums(net: Decimal, vat: Decimal, total: Decimal) -> bool:
-    """net + VAT = total, the sign aside: a credit note may print negative sums over a
-    positive amount to credit."""
-    return abs(net + vat) == abs(total)
 
 
 def _org_number_from_vat_number(fields: dict[str, FieldValue]) -> None:

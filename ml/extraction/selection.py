@@ -177,7 +177,7 @@ def _plausible(picked: dict[str, Candidate | None]) -> bool:
         and vat is not None
         and total is not None
         and due is not None
-        and _adds_up(net, vat, due)
+        and adds_up(net, vat, due)
         and abs(total - due) > _CENT
     ):
         return False  # the total is net + VAT; a different figure beside it is a misread
@@ -200,17 +200,18 @@ def _holding(picked: dict[str, Candidate | None]) -> set[str]:
     """The fields that take part in a sum that holds: net + VAT = total, due = total."""
     net, vat, total, due = (_value(picked[name]) for name in _AMOUNT_FIELDS)
     holding: set[str] = set()
-    if net is not None and vat is not None and total is not None and _adds_up(net, vat, total):
+    if net is not None and vat is not None and total is not None and adds_up(net, vat, total):
         holding |= {"net_amount", "vat_amount", "total_amount"}
     if due is not None and total is not None and "total_amount" in holding:
         if abs(due - total) <= _CENT:
             holding.add("amount_due")
-    elif due is not None and net is not None and vat is not None and _adds_up(net, vat, due):
+    elif due is not None and net is not None and vat is not None and adds_up(net, vat, due):
         holding |= {"net_amount", "vat_amount", "amount_due"}
     return holding
 
 
-def _adds_up(net: Decimal, vat: Decimal, total: Decimal) -> bool:
-    """net + VAT = total, also as a credit note prints it: negative sums over a positive
-    amount to credit ("Grunnlag -59,90", "MVA -8,99", "Å godskrive 68,89")."""
-    return abs(net + vat - total) <= _CENT or abs(abs(net + vat) - abs(total)) <= _CENT
+def adds_up(net: Decimal, vat: Decimal, total: Decimal, tolerance: Decimal = _CENT) -> bool:
+    """net + VAT = total within ``tolerance``, the sign aside: a credit note may print
+    negative sums over a positive amount to credit ("Grunnlag -59,90", "MVA -8,99",
+    "Å godskrive 68,89")."""
+    return abs(abs(net + vat) - abs(total)) <= tolerance

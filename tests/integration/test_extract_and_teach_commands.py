@@ -6,23 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import SUPPLIER_ORG_NUMBER, a_pdf_with_text, an_invoice_pdf
+from tests.builders import SUPPLIER_ORG_NUMBER, an_invoice_pdf, an_unlabelled_layout_pdf
 from tests.integration.helpers import run_bilag
 from workers.invoice_generator import generate_invoice
 
 pytestmark = pytest.mark.integration
-
-
-def _odd_invoice(number: str, amount: str, y: float = 300) -> bytes:
-    return a_pdf_with_text(
-        (50, 60, "Kaffebrenneriet Nord AS"),
-        (350, 120, "Ref"),
-        (400, 120, number),
-        (50, y - 40, "Frakt"),
-        (450, y - 40, "99,00"),
-        (400, y, "Grand"),
-        (400, y + 14, amount),
-    )
 
 
 def test_extract_prints_one_json_object_per_file(tmp_path: Path, database_url):
@@ -55,11 +43,11 @@ def test_teach_makes_extract_read_the_next_invoice_of_that_layout(
 ):
     configure(models_dir=tmp_path / "models")
     first = tmp_path / "first.pdf"
-    first.write_bytes(_odd_invoice("KB-7781", "4 310,00"))
+    first.write_bytes(an_unlabelled_layout_pdf("KB-7781", "4 310,00"))
     truth = tmp_path / "truth.json"
     truth.write_text(json.dumps({"invoice_number": "KB-7781", "total_amount": "4310.00"}))
     second = tmp_path / "second.pdf"
-    second.write_bytes(_odd_invoice("KB-7802", "12 999,50", y=360))
+    second.write_bytes(an_unlabelled_layout_pdf("KB-7802", "12 999,50", y=360))
 
     before = json.loads(run_bilag("extract", str(second), "--json").stdout)
     assert before["fields"].get("total_amount", {}).get("value") != "12999.50"

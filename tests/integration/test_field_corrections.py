@@ -10,25 +10,16 @@ from sqlmodel import select
 
 from models.db import session_scope
 from models.tables import AuditEvent, FieldCorrection, ModelVersion, Supplier, SupplierBankAccount
-from tests.builders import SUPPLIER_ORG_NUMBER, a_pdf_with_text, an_invoice_pdf
+from tests.builders import (
+    SUPPLIER_ORG_NUMBER,
+    a_pdf_with_text,
+    an_invoice_pdf,
+    an_unlabelled_layout_pdf,
+)
 from tests.integration.helpers import Tenant, upload
 from workers.scorer_training import retrain_candidate_scorer
 
 pytestmark = pytest.mark.integration
-
-
-def _odd_invoice(number: str, amount: str, customer: str, y: float = 300) -> bytes:
-    """A layout Bilag cannot read zero-shot: unknown labels, a decoy amount printed first."""
-    return a_pdf_with_text(
-        (50, 60, "Kaffebrenneriet Nord AS"),
-        (50, 90, f"Kunde {customer}"),
-        (350, 120, "Ref"),
-        (400, 120, number),
-        (50, y - 40, "Frakt"),
-        (450, y - 40, "99,00"),
-        (400, y, "Grand"),
-        (400, y + 14, amount),
-    )
 
 
 def _uploaded(client: TestClient, tenant: Tenant, data: bytes, drain: Callable) -> dict:
@@ -116,14 +107,18 @@ def test_another_company_cannot_correct_a_document(client, tenant, other_tenant,
 
 def test_one_correction_teaches_the_next_invoice_of_that_layout(client, tenant, drain):
     # given an invoice of a layout Bilag does not read, corrected once
-    first = _uploaded(client, tenant, _odd_invoice("KB-7781", "4 310,00", "Hansen"), drain)
+    first = _uploaded(
+        client, tenant, an_unlabelled_layout_pdf("KB-7781", "4 310,00", "Hansen"), drain
+    )
     assert first["fields"].get("total_amount", {}).get("value") != "4310.00"
     response = _patch(
         client, tenant, first, {"invoice_number": "KB-7781", "total_amount": "4310.00"}
     )
     assert response.status_code == 200, response.text
     # when the next invoice of that layout arrives
-    second = _uploaded(client, tenant, _odd_invoice("KB-7802", "12 999,50", "Olsen", 360), drain)
+    second = _uploaded(
+        client, tenant, an_unlabelled_layout_pdf("KB-7802", "12 999,50", "Olsen", 360), drain
+    )
     # then it comes out right, with no correction
     assert second["fields"]["invoice_number"]["value"] == "KB-7802"
     assert second["fields"]["total_amount"]["value"] == "12999.50"
@@ -131,10 +126,12 @@ def test_one_correction_teaches_the_next_invoice_of_that_layout(client, tenant, 
 
 
 def test_another_company_does_not_get_the_layout_learned(client, tenant, other_tenant, drain):
-    first = _uploaded(client, tenant, _odd_invoice("KB-7781", "4 310,00", "Hansen"), drain)
+    first = _uploaded(
+        client, tenant, an_unlabelled_layout_pdf("KB-7781", "4 310,00", "Hansen"), drain
+    )
     _patch(client, tenant, first, {"invoice_number": "KB-7781", "total_amount": "4310.00"})
     theirs = _uploaded(
-        client, other_tenant, _odd_invoice("KB-7802", "12 999,50", "Olsen", 360), drain
+        client, other_tenant, an_unlabelled_layout_pdf("KB-7802", "12 999,50", "Olsen", 360), drain
     )
     assert theirs["fields"].get("total_amount", {}).get("value") != "12999.50"
 
@@ -148,7 +145,9 @@ def test_corrections_retrain_the_company_scorer_once(
         ("KB-2", "2 500,00", "2500.00"),
         ("KB-3", "3 750,00", "3750.00"),
     ):
-        document = _uploaded(client, tenant, _odd_invoice(number, amount, "Hansen"), drain)
+        document = _uploaded(
+            client, tenant, an_unlabelled_layout_pdf(number, amount, "Hansen"), drain
+        )
         _patch(client, tenant, document, {"invoice_number": number, "total_amount": total})
     # the PATCH queued a retrain; the worker runs it
     drain()

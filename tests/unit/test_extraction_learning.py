@@ -10,25 +10,13 @@ from ml.extraction.page_lines import page_lines
 from ml.extraction.scorer import load_scorer, save_scorer, train_scorer, training_set
 from ml.extraction.selection import prior_score
 from models.tokens import PageTokens
-from tests.builders import a_pdf_with_text
+from tests.builders import a_pdf_with_text, an_unlabelled_layout_pdf
 from workers.company_extraction import extract_with_memory
 from workers.readers.pdf_text import read_pdf_pages
 
 
 def _odd_layout(number: str, amount: str, customer: str, y: float = 300) -> list[PageTokens]:
-    """A supplier that labels nothing the usual way: the invoice number sits right of "Ref",
-    the total under "Grand" further down, and a decoy amount is printed first."""
-    data = a_pdf_with_text(
-        (50, 60, "Kaffebrenneriet Nord AS"),
-        (50, 90, f"Kunde {customer}"),
-        (350, 120, "Ref"),
-        (400, 120, number),
-        (50, y - 40, "Frakt"),
-        (450, y - 40, "99,00"),
-        (400, y, "Grand"),
-        (400, y + 14, amount),
-    )
-    return read_pdf_pages(data, max_pages=2)
+    return read_pdf_pages(an_unlabelled_layout_pdf(number, amount, customer, y), max_pages=2)
 
 
 TRUTH = {"invoice_number": "KB-7781", "total_amount": "4310.00"}
