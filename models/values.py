@@ -6,6 +6,7 @@ extractor can offer it candidate after candidate and let labels decide which one
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
@@ -109,13 +110,14 @@ def parse_percentage(text: str) -> Decimal | None:
     return number if number <= 100 else None
 
 
-def parse_date(text: str) -> date | None:
+def parse_date(text: str, months: Mapping[str, int] | None = None) -> date | None:
     """A calendar date, reading numeric dates day first as Nordic invoices print them.
 
     Two-digit years are taken as 20xx: an invoice from the last century is not something an AP
     inbox receives. A four-digit year first ("2026-11-03", "2026/11/03", "2026.11.03", and the
     compact "20261103") is always read year-month-day, which is how ISO 8601 and every system
-    that prints the year first orders it.
+    that prints the year first orders it. ``months`` are month words one supplier's layout was
+    taught to mean ("jui" for June where its July is "jul"), looked up before the names above.
     """
     body = unicodedata.normalize("NFC", text).strip().rstrip(".,")
     if match := _ISO_DATE.fullmatch(body):
@@ -126,19 +128,28 @@ def parse_date(text: str) -> date | None:
         year = match[4] if len(match[4]) == 4 else f"20{match[4]}"
         return _date(year, match[3], match[1])
     if match := _DAY_MONTH_YEAR.fullmatch(body):
-        return _named_date(match[3], match[2], match[1])
+        return _named_date(match[3], match[2], match[1], months)
     if match := _MONTH_DAY_YEAR.fullmatch(body):
-        return _named_date(match[3], match[1], match[2])
+        return _named_date(match[3], match[1], match[2], months)
     return None
 
 
-def _named_date(year: str, month_name: str, day: str) -> date | None:
-    month = _month_number(month_name)
+def _named_date(
+    year: str, month_name: str, day: str, months: Mapping[str, int] | None
+) -> date | None:
+    month = _month_number(month_name, months)
     return _date(year, str(month), day) if month else None
 
 
-def _month_number(name: str) -> int | None:
-    folded = _without_accents(name.casefold())
+def month_word(name: str) -> str:
+    """A month word as it is compared: casefolded, without accents or a trailing dot."""
+    return _without_accents(name.casefold()).rstrip(".")
+
+
+def _month_number(name: str, months: Mapping[str, int] | None = None) -> int | None:
+    folded = month_word(name)
+    if months and folded in months:
+        return months[folded]
     months = {
         number
         for number, names in enumerate(_MONTH_NAMES, start=1)

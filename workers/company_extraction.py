@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from ml.extraction.date_order import NORDIC_ORDER
 from ml.extraction.extractor import Extraction, extract_invoice
 from ml.extraction.layout_memory import LayoutMemory, LayoutTemplate, memory_candidates
 from ml.extraction.page_lines import page_lines
@@ -115,7 +116,11 @@ def extract_with_memory(
         template = memory.match(lines, key) if key else None
     extra = memory_candidates(lines, template) if template else []
     extraction = extract_invoice(
-        pages, default_currency=default_currency, scorer=scorer, extra_candidates=extra
+        pages,
+        default_currency=default_currency,
+        scorer=scorer,
+        extra_candidates=extra,
+        date_order=template.date_order if template else NORDIC_ORDER,
     )
     return CompanyExtraction(extraction, template)
 

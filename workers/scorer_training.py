@@ -15,6 +15,7 @@ from redis.exceptions import RedisError
 from rq.exceptions import DuplicateJobError
 from sqlmodel import Session, col, func, select
 
+from ml.extraction.date_order import NORDIC_ORDER
 from ml.extraction.extractor import candidates_for
 from ml.extraction.layout_memory import memory_candidates
 from ml.extraction.line_items import extract_line_items
@@ -121,7 +122,8 @@ def _lessons(session: Session, company: uuid.UUID) -> list[tuple[list, dict[str,
         }
         template = memory.match(lines)
         extra = memory_candidates(lines, template) if template else []
-        lessons.append((candidates_for(lines, extra, extract_line_items(pages)), truth))
+        order = template.date_order if template else NORDIC_ORDER
+        lessons.append((candidates_for(lines, extra, extract_line_items(pages), order), truth))
     return lessons
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from api.evaluate.extraction_data import EvalCase
 from api.evaluate.extraction_metrics import ExtractionScores
 from ml.extraction.calibration import Calibration, fit_calibration
+from ml.extraction.date_order import NORDIC_ORDER
 from ml.extraction.extractor import Extraction, candidates_for, extract_invoice
 from ml.extraction.layout_memory import LayoutMemory, locate_value, memory_candidates
 from ml.extraction.page_lines import page_lines
@@ -144,7 +145,8 @@ def scorer_from(cases: Iterable[EvalCase]) -> LearnedScorer | None:
         lines = page_lines(case.pages)
         template = memory.match(lines)
         extra = memory_candidates(lines, template) if template else []
-        lessons.append((candidates_for(lines, extra), case.truth))
+        order = template.date_order if template else NORDIC_ORDER
+        lessons.append((candidates_for(lines, extra, (), order), case.truth))
         memory.learn(lines, case.truth)
     return train_scorer(training_set(lessons))
 

@@ -3,7 +3,8 @@
 "03/06/2016" is 3 June in Europe and 6 March in the United States, and a few systems print
 year-day-month ("2015-30-01"). One document uses one format, so a date on it that can only be
 read one way ("25/01/2015", "2015-30-04") settles how its ambiguous dates are read. Without such
-evidence the Nordic reading (day first; ISO year-month-day) stands.
+evidence the order the supplier's layout was taught stands, else the Nordic reading (day first;
+ISO year-month-day).
 """
 
 import re
@@ -20,8 +21,14 @@ _DAY_FIRST = re.compile(r"(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})")
 _YEAR_FIRST = re.compile(r"(\d{4})([./-])(\d{1,2})\2(\d{1,2})")
 
 
-def document_date_order(lines: Sequence[Line]) -> tuple[str, str]:
-    """(order of day-month dates, order of year-first dates): ("dmy" or "mdy", "ymd" or "ydm")."""
+NORDIC_ORDER = ("dmy", "ymd")
+
+
+def document_date_order(
+    lines: Sequence[Line], default: tuple[str, str] = NORDIC_ORDER
+) -> tuple[str, str]:
+    """(order of day-month dates, order of year-first dates): ("dmy" or "mdy", "ymd" or "ydm");
+    each taken from ``default`` when the document has no date that settles it."""
     votes: Counter[str] = Counter()
     for line in lines:
         for token in line.tokens:
@@ -38,15 +45,23 @@ def document_date_order(lines: Sequence[Line]) -> tuple[str, str]:
                     votes["ydm"] += 1
                 elif third > 12 >= second:
                     votes["ymd"] += 1
-    short = "mdy" if votes["mdy"] > votes["dmy"] else "dmy"
-    long = "ydm" if votes["ydm"] > votes["ymd"] else "ymd"
+    short, long = default
+    if votes["mdy"] != votes["dmy"]:
+        short = "mdy" if votes["mdy"] > votes["dmy"] else "dmy"
+    if votes["ydm"] != votes["ymd"]:
+        long = "ydm" if votes["ydm"] > votes["ymd"] else "ymd"
     return short, long
 
 
-def in_document_order(candidates: Sequence[Candidate], lines: Sequence[Line]) -> list[Candidate]:
-    """Date candidates re-read in the document's date order where the default read differs."""
-    short, long = document_date_order(lines)
-    if (short, long) == ("dmy", "ymd"):
+def in_document_order(
+    candidates: Sequence[Candidate],
+    lines: Sequence[Line],
+    default: tuple[str, str] = NORDIC_ORDER,
+) -> list[Candidate]:
+    """Date candidates re-read in the document's date order where the default read differs;
+    ``default`` is the order of the supplier's layout, for documents that do not settle it."""
+    short, long = document_date_order(lines, default)
+    if (short, long) == NORDIC_ORDER:
         return list(candidates)
     result = []
     for candidate in candidates:

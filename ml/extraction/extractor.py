@@ -17,7 +17,7 @@ from ml.extraction.candidates import (
     generate_candidates,
     with_document_features,
 )
-from ml.extraction.date_order import in_document_order
+from ml.extraction.date_order import NORDIC_ORDER, in_document_order
 from ml.extraction.line_items import LineItem, extract_line_items
 from ml.extraction.page_lines import Line, page_lines
 from ml.extraction.parties import document_type_of, party_candidates
@@ -60,12 +60,13 @@ def extract_invoice(
     default_currency: str | None = None,
     scorer: Scorer | None = None,
     extra_candidates: Sequence[Candidate] = (),
+    date_order: tuple[str, str] = NORDIC_ORDER,
     calibration: Calibration | None = None,
 ) -> Extraction:
     """Every canonical field found on the pages; a field not found is left out.
 
-    ``extra_candidates`` come from the company's layout memory; ``scorer`` is the company's
-    learned candidate scorer, if it has one.
+    ``extra_candidates`` and ``date_order`` come from the company's layout memory; ``scorer``
+    is the company's learned candidate scorer, if it has one.
     """
     lines = page_lines(pages)
     if not lines:
@@ -80,7 +81,7 @@ def extract_invoice(
         )
         return Extraction(fields=fallback)
     items = extract_line_items(pages)
-    candidates = candidates_for(lines, extra_candidates, items)
+    candidates = candidates_for(lines, extra_candidates, items, date_order)
     chosen = choose_fields(candidates, scorer or prior_scorer)
     if calibration is None:
         # a learned scorer's probabilities are its own calibration
@@ -102,9 +103,13 @@ def extract_invoice(
 
 
 def candidates_for(
-    lines: Sequence[Line], extra: Sequence[Candidate] = (), items: Sequence[LineItem] = ()
+    lines: Sequence[Line],
+    extra: Sequence[Candidate] = (),
+    items: Sequence[LineItem] = (),
+    date_order: tuple[str, str] = NORDIC_ORDER,
 ) -> list[Candidate]:
-    """All candidates of a document: generated, party names, and the layout memory's."""
+    """All candidates of a document: generated, party names, and the layout memory's, dates
+    read in the document's order, else the layout's (``date_order``)."""
     buyers = buyer_block_lines(lines)
     raw = [*generate_candidates(lines, buyers), *party_candidates(lines, buyers), *extra]
     rows: dict[int, list[Box]] = {}
@@ -112,7 +117,7 @@ def candidates_for(
         rows.setdefault(item.page, []).append(item.box)
     return [
         c.with_features(in_table=1.0) if _inside_rows(c, rows.get(c.page, [])) else c
-        for c in with_document_features(in_document_order(raw, lines), lines)
+        for c in with_document_features(in_document_order(raw, lines, date_order), lines)
     ]
 
 

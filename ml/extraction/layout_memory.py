@@ -7,30 +7,34 @@ invoice of that layout offers a candidate at the remembered place, which the sco
 above generic label rules. Positions are anchored on words, not page coordinates, so a totals
 block that moves down with the number of lines is still found.
 
+A layout also keeps how it prints dates, since one supplier's system always prints them one
+way: the order of numeric dates ("02/12/2015" read month first) and month words a generic
+reader refuses ("jui", juin or juillet, that this layout uses for June beside "jul").
+
 A layout is recognised by its fixed words (the words every example shared) or by the
 supplier's identifier. Everything here is plain data: the database stores templates as JSON.
 """
 
+import re
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ml.extraction.candidates import Candidate
-from ml.extraction.date_order import reread
+from ml.extraction.date_order import NORDIC_ORDER, reread
 from ml.extraction.lexicon import LABELS, label_key
 from ml.extraction.page_lines import (
     Line,
     amount_spans,
     overlaps_horizontally,
-    text_of,
     union,
     word_run,
 )
 from ml.extraction.value_parsers import parse_field
 from models.canonical_fields import HEADER_FIELDS, FieldKind, canonical_value, same_value
 from models.tokens import Box, Token
-from models.values import parse_date
+from models.values import month_word, parse_date
 
 _LABEL_SHARE = 0.5  # share of a template's label landmarks a document must print in place
 _WORD_SHARE = 0.25  # ... or of all its landmarks
@@ -40,6 +44,10 @@ _LANDMARK_SLACK_Y = 0.03
 _MIN_WORD = 3
 _ABSOLUTE_SLACK = 0.02  # page fractions around a remembered absolute box
 _LEARNED_FIELDS = tuple(name for name in HEADER_FIELDS if name != "document_type")
+_DATE_FIELDS = ("invoice_date", "due_date", "delivery_date")
+_MONTH_WORD = re.compile(r"[^\W\d_]{2,}\.?")
+_DAY = re.compile(r"(\d{1,2})(?:st|nd|rd|th|er)?[.,]?")
+_YEAR = re.compile(r"(\d{4})[.,]?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,13 +78,19 @@ class LayoutTemplate:
     rules: tuple[FieldRule, ...]
     examples: int = 1
     supplier_key: str | None = None
-    date_order: tuple[str, str] = ("dmy", "ymd")
+    date_order: tuple[str, str] = NORDIC_ORDER
+    month_names: tuple[tuple[str, int], ...] = ()  # (month word, month) pairs, sorted
+
+    @property
+    def months(self) -> dict[str, int]:
+        return dict(self.month_names)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "landmarks": [list(landmark) for landmark in self.landmarks],
             "date_order": list(self.date_order),
+            "month_names": self.months,
             "rules": [
                 {
                     "field": r.field,
@@ -116,6 +130,9 @@ class LayoutTemplate:
             examples=int(data["examples"]),
             supplier_key=data.get("supplier_key"),
             date_order=(data["date_order"][0], data["date_order"][1]),
+            month_names=tuple(
+                sorted((word, int(month)) for word, month in data.get("month_names", {}).items())
+            ),
         )
 
 
@@ -156,14 +173,18 @@ class LayoutMemory:
     ) -> LayoutTemplate | None:
         """Add one corrected document; returns the template it updated or created, or None
         when none of the truth values could be found on the pages."""
-        rules = tuple(rules_from_truth(lines, truth))
+        current = self.match(lines, supplier_key)
+        months = merged_month_names(
+            current.months if current else {}, learned_month_names(lines, truth)
+        )
+        rules = tuple(rules_from_truth(lines, truth, months))
         if not rules:
             return None
         order = learned_date_order(lines, truth)
-        current = self.match(lines, supplier_key)
+        month_names = tuple(sorted(months.items()))
         if current is None:
             template = LayoutTemplate(
-                str(uuid.uuid4()), landmarks(lines), rules, 1, supplier_key, order
+                str(uuid.uuid4()), landmarks(lines), rules, 1, supplier_key, order, month_names
             )
             self.templates.append(template)
             return template
@@ -175,7 +196,8 @@ class LayoutMemory:
             rules=(*current.rules, *rules),
             examples=current.examples + 1,
             supplier_key=current.supplier_key or supplier_key,
-            date_order=order if order != ("dmy", "ymd") else current.date_order,
+            date_order=order if order != NORDIC_ORDER else current.date_order,
+            month_names=month_names,
         )
         self.templates[self.templates.index(current)] = template
         return template
@@ -218,7 +240,7 @@ def _share_found(marks: Sequence[Landmark], index: dict[str, list[tuple[float, f
 
 def learned_date_order(lines: Sequence[Line], truth: dict[str, Any]) -> tuple[str, str]:
     """The date order the example's printed dates must be read in to give the true dates."""
-    short, long = "dmy", "ymd"
+    short, long = NORDIC_ORDER
     for name in ("invoice_date", "due_date", "delivery_date"):
         wanted = truth.get(name)
         if not wanted:
@@ -235,11 +257,59 @@ def learned_date_order(lines: Sequence[Line], truth: dict[str, Any]) -> tuple[st
     return short, long
 
 
+def learned_month_names(lines: Sequence[Line], truth: dict[str, Any]) -> dict[str, int]:
+    """Month words the generic reader refuses that the example prints for its true dates: a
+    word printed between (or before) the true day and year.
+
+    The day and the year must both agree, so "jui 13, 2015" teaches "jui" = June from a due
+    date of 2015-06-13, while a stray word beside some other number teaches nothing. A word
+    the reader already knows ("avr") is never taught another month, even when its date
+    happens to share day and year with another true date; a word that fits two true dates
+    teaches nothing.
+    """
+    wanted = [truth[name] for name in _DATE_FIELDS if truth.get(name)]
+    found: dict[str, set[int]] = {}
+    for line in lines:
+        texts = [token.text for token in line.tokens]
+        for start in range(len(texts) - 2):
+            first, second, year = texts[start : start + 3]
+            if (year_match := _YEAR.fullmatch(year)) is None:
+                continue
+            if _MONTH_WORD.fullmatch(first) and (day := _DAY.fullmatch(second)):
+                word, day_text = first, day[1]
+            elif (day := _DAY.fullmatch(first)) and _MONTH_WORD.fullmatch(second):
+                word, day_text = second, day[1]
+            else:
+                continue
+            for value in wanted:
+                year_text, month, day_of_month = value.split("-")
+                if year_match[1] != year_text or int(day_text) != int(day_of_month):
+                    continue
+                if parse_date(f"{day_text} {word} {year_text}") is None:
+                    found.setdefault(month_word(word), set()).add(int(month))
+    return {word: months.pop() for word, months in found.items() if len(months) == 1}
+
+
+def merged_month_names(known: Mapping[str, int], learned: Mapping[str, int]) -> dict[str, int]:
+    """The month words of both; a word taught as two different months is dropped, since the
+    layout then does not settle it."""
+    merged = dict(known)
+    for word, month in learned.items():
+        if merged.get(word, month) != month:
+            merged.pop(word)
+        else:
+            merged[word] = month
+    return merged
+
+
 # --- learning -------------------------------------------------------------------------------
 
 
-def rules_from_truth(lines: Sequence[Line], truth: dict[str, Any]) -> Iterator[FieldRule]:
-    """A rule for each truth field whose value is printed on the pages."""
+def rules_from_truth(
+    lines: Sequence[Line], truth: dict[str, Any], months: Mapping[str, int] | None = None
+) -> Iterator[FieldRule]:
+    """A rule for each truth field whose value is printed on the pages (dates read with the
+    layout's month words)."""
     for name in _LEARNED_FIELDS:
         raw = truth.get(name)
         if raw is None:
@@ -249,14 +319,17 @@ def rules_from_truth(lines: Sequence[Line], truth: dict[str, Any]) -> Iterator[F
             wanted = canonical_value(kind, raw)
         except ValueError:
             continue
-        found = locate_value(lines, name, wanted)
+        found = locate_value(lines, name, wanted, months)
         if found is not None:
             line, tokens = found
             yield _rule(lines, name, line, tokens)
 
 
 def locate_value(
-    lines: Sequence[Line], name: str, wanted: str | None
+    lines: Sequence[Line],
+    name: str,
+    wanted: str | None,
+    months: Mapping[str, int] | None = None,
 ) -> tuple[Line, tuple[Token, ...]] | None:
     """Where ``wanted`` is printed; the last place for amounts (totals sit at the end), the
     first for everything else."""
@@ -273,7 +346,7 @@ def locate_value(
                     found.append((line, line.tokens[span.start : span.end]))
             continue
         for start in range(len(line.tokens)):
-            tokens = _matching_run(line.tokens[start:], name, kind, wanted)
+            tokens = _matching_run(line.tokens[start:], name, kind, wanted, months)
             if tokens:
                 found.append((line, tokens))
                 break
@@ -283,7 +356,11 @@ def locate_value(
 
 
 def _matching_run(
-    tokens: Sequence[Token], name: str, kind: FieldKind, wanted: str
+    tokens: Sequence[Token],
+    name: str,
+    kind: FieldKind,
+    wanted: str,
+    months: Mapping[str, int] | None,
 ) -> tuple[Token, ...] | None:
     if kind is FieldKind.TEXT:
         words = wanted.split()
@@ -293,7 +370,7 @@ def _matching_run(
     if kind is FieldKind.CODE and name in ("invoice_number", "po_number"):
         value = canonical_value(kind, tokens[0].text.strip(".,;:()"))
         return (tokens[0],) if value == wanted else None
-    parsed = parse_field(name, word_run(tokens, 9))
+    parsed = parse_field(name, word_run(tokens, 9), months=months)
     if parsed is not None and same_value(kind, parsed.value, wanted):
         return parsed.tokens
     return None
@@ -366,17 +443,11 @@ def memory_candidates(lines: Sequence[Line], template: LayoutTemplate) -> list[C
         for index, key in enumerate(line.keys):
             by_key.setdefault(key, []).append((line, index))
     found: dict[tuple[str, str], tuple[Candidate, int]] = {}
+    months = template.months
     for rule in template.rules:
-        candidate = _recall(rule, lines, by_key)
+        candidate = _recall(rule, lines, by_key, months)
         if candidate is None:
             continue
-        if HEADER_FIELDS[candidate.field] is FieldKind.DATE and template.date_order != (
-            "dmy",
-            "ymd",
-        ):
-            text = text_of(candidate.tokens).strip(".,;:()")
-            value = reread(text, *template.date_order) or candidate.value
-            candidate = replace(candidate, value=value)
         key = (candidate.field, candidate.value)
         previous = found.get(key)
         found[key] = (previous[0] if previous else candidate, (previous[1] if previous else 0) + 1)
@@ -387,15 +458,18 @@ def memory_candidates(lines: Sequence[Line], template: LayoutTemplate) -> list[C
 
 
 def _recall(
-    rule: FieldRule, lines: Sequence[Line], by_key: dict[str, list[tuple[Line, int]]]
+    rule: FieldRule,
+    lines: Sequence[Line],
+    by_key: dict[str, list[tuple[Line, int]]],
+    months: Mapping[str, int],
 ) -> Candidate | None:
     if rule.relation == "absolute" or rule.anchor is None:
-        return _at_box(rule, lines)
+        return _at_box(rule, lines, months)
     places = [(ln, i) for ln, i in by_key.get(rule.anchor, []) if ln.page == rule.page]
     if not places:
         places = by_key.get(rule.anchor, [])
     if not places:
-        return _at_box(rule, lines)
+        return _at_box(rule, lines, months)
     line, index = min(
         places,
         key=lambda p: (
@@ -407,18 +481,20 @@ def _recall(
     if rule.relation == "right":
         target = anchor.box.x1 + rule.dx * line.page_width
         rest = list(line.tokens[index + 1 :])
-        return _parse_near(rule.field, rest, target)
+        return _parse_near(rule.field, rest, target, months)
     below = [ln for ln in lines[line.index + 1 : line.index + 4] if ln.page == line.page]
     target = anchor.box.x0 + rule.dx * line.page_width
     for candidate_line in below:
         tokens = [t for t in candidate_line.tokens if t.box.x1 >= target - anchor.box.height]
-        found = _parse_near(rule.field, tokens, target)
+        found = _parse_near(rule.field, tokens, target, months)
         if found is not None:
             return found
     return None
 
 
-def _parse_near(field_name: str, tokens: Sequence[Token], target: float) -> Candidate | None:
+def _parse_near(
+    field_name: str, tokens: Sequence[Token], target: float, months: Mapping[str, int]
+) -> Candidate | None:
     """The value starting at the token nearest to where the rule expects it."""
     if not tokens:
         return None
@@ -432,13 +508,13 @@ def _parse_near(field_name: str, tokens: Sequence[Token], target: float) -> Cand
                 span = spans[0]
                 return Candidate(field_name, str(span.value), tuple(run[: span.end]), {})
             continue
-        parsed = parse_field(field_name, word_run(run, 12))
+        parsed = parse_field(field_name, word_run(run, 12), months=months)
         if parsed is not None:
             return Candidate(field_name, parsed.value, parsed.tokens, {})
     return None
 
 
-def _at_box(rule: FieldRule, lines: Sequence[Line]) -> Candidate | None:
+def _at_box(rule: FieldRule, lines: Sequence[Line], months: Mapping[str, int]) -> Candidate | None:
     x0, top, x1, bottom = rule.box
     for line in lines:
         if line.page != rule.page:
@@ -450,7 +526,7 @@ def _at_box(rule: FieldRule, lines: Sequence[Line]) -> Candidate | None:
             and top - _ABSOLUTE_SLACK <= t.box.middle / line.page_height <= bottom + _ABSOLUTE_SLACK
         ]
         if inside:
-            found = _parse_near(rule.field, inside, inside[0].box.x0)
+            found = _parse_near(rule.field, inside, inside[0].box.x0, months)
             if found is not None:
                 return found
     return None

@@ -8,7 +8,7 @@ repaired value less.
 """
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ml.extraction.page_lines import text_of
@@ -103,10 +103,11 @@ def reference_number(text: str) -> str | None:
     return value
 
 
-def iso_date(text: str) -> str | None:
+def iso_date(text: str, months: Mapping[str, int] | None = None) -> str | None:
     """A date as ISO text; a year-first date that cannot be year-month-day is read
-    year-day-month, as a few systems print it ("2015-30-01"); see ``date_order``."""
-    parsed = parse_date(text)
+    year-day-month, as a few systems print it ("2015-30-01"); see ``date_order``. ``months``:
+    a layout's taught month words (:func:`models.values.parse_date`)."""
+    parsed = parse_date(text, months)
     if parsed is None and (match := _YEAR_DAY_MONTH.fullmatch(text.strip().rstrip(".,"))):
         parsed = parse_date(f"{match[1]}-{match[3]}-{match[2]}")
     return parsed.isoformat() if parsed else None
@@ -120,10 +121,17 @@ def strip_filler(tokens: Sequence[Token]) -> Sequence[Token]:
     return tokens[start:]
 
 
-def parse_field(field: str, run: Sequence[Token], *, repair: bool = True) -> ParsedValue | None:
+def parse_field(
+    field: str,
+    run: Sequence[Token],
+    *,
+    repair: bool = True,
+    months: Mapping[str, int] | None = None,
+) -> ParsedValue | None:
     """The longest leading part of ``run`` that is a value of ``field``; amounts are handled
     by amount spans instead (a line holds several). ``repair`` allows OCR look-alike repairs
-    of identifiers, for values read beside their label."""
+    of identifiers, for values read beside their label; ``months`` are a layout's taught
+    month words."""
     run = strip_filler(run)
     if not run:
         return None
@@ -137,7 +145,7 @@ def parse_field(field: str, run: Sequence[Token], *, repair: bool = True) -> Par
         return None
     if kind is FieldKind.DATE:
         for end in range(min(len(run), 4), 0, -1):
-            value = iso_date(text_of(run[:end]))
+            value = iso_date(text_of(run[:end]), months)
             if value is not None:
                 return ParsedValue(value, tuple(run[:end]))
         return None

@@ -5,7 +5,12 @@ from pathlib import Path
 from ml.extraction.calibration import Calibration, Curve, fit_calibration, load_calibration
 from ml.extraction.date_order import document_date_order
 from ml.extraction.extractor import candidates_for, extract_invoice
-from ml.extraction.layout_memory import LayoutMemory, LayoutTemplate, memory_candidates
+from ml.extraction.layout_memory import (
+    LayoutMemory,
+    LayoutTemplate,
+    learned_month_names,
+    memory_candidates,
+)
 from ml.extraction.page_lines import page_lines
 from ml.extraction.scorer import load_scorer, save_scorer, train_scorer, training_set
 from ml.extraction.selection import prior_score
@@ -79,6 +84,63 @@ def test_a_learned_date_order_reads_year_day_month_dates():
     found = extract_with_memory(pages("2026-04-05"), memory, None, None)
     # then it is read the way the layout prints: 4 May
     assert found.extraction.fields["invoice_date"].value == "2026-05-04"
+
+
+def _dated(invoice_date: str, due_date: str) -> list[PageTokens]:
+    """A French layout's header: labelled dates, printed as this supplier's system does."""
+    return read_pdf_pages(
+        a_pdf_with_text(
+            (50, 60, "Facture FA-1001"),
+            (300, 100, "Date de facture"),
+            (300, 115, invoice_date),
+            (300, 140, "Date d'échéance"),
+            (300, 155, due_date),
+            (50, 300, "Total TTC 1 200,00 €"),
+        ),
+        2,
+    )
+
+
+def test_a_taught_date_order_also_reads_the_labelled_dates_of_the_layout():
+    # given a layout that prints year-day-month, taught with a date only that order can read
+    memory = LayoutMemory()
+    memory.learn(
+        page_lines(_dated("2015-30-01", "2015-30-04")),
+        {"invoice_date": "2015-01-30", "due_date": "2015-04-30"},
+    )
+    # when an invoice of it prints dates that read either way, beside a known label
+    found = extract_with_memory(_dated("2015-02-12", "2015-02-12"), memory, None, None)
+    # then the label's own candidate is read in the layout's order too: 2 December
+    assert found.extraction.fields["invoice_date"].value == "2015-12-02"
+
+
+def test_a_layout_teaches_a_month_word_the_reader_refuses():
+    # given a layout printing June as "jui" (juin or juillet to a generic reader) and July as
+    # "jul", taught one invoice due in June
+    assert (
+        extract_invoice(_dated("jui 23, 2016", "jul 23, 2016")).fields.get("invoice_date") is None
+    )
+    memory = LayoutMemory()
+    template = memory.learn(
+        page_lines(_dated("mai 14, 2015", "jui 13, 2015")),
+        {"invoice_date": "2015-05-14", "due_date": "2015-06-13"},
+    )
+    assert template is not None and template.months == {"jui": 6}
+    # when the next invoice of the layout is dated "jui"
+    found = extract_with_memory(_dated("jui 23, 2016", "jul 23, 2016"), memory, None, None)
+    # then it is read as June, and the vocabulary survives storage
+    assert found.extraction.fields["invoice_date"].value == "2016-06-23"
+    assert LayoutTemplate.from_json(template.to_json()) == template
+
+
+def test_a_known_month_word_or_one_fitting_two_dates_teaches_nothing():
+    # "avr 30" shares day and year with a true date of 30 January: April stays April
+    lines = page_lines(_dated("jan 30, 2015", "avr 30, 2015"))
+    assert learned_month_names(lines, {"invoice_date": "2015-01-30"}) == {}
+    # "jui 13" could be either true date: no lesson
+    lines = page_lines(_dated("jui 13, 2015", "mai 02, 2015"))
+    truth = {"invoice_date": "2015-06-13", "due_date": "2015-07-13"}
+    assert learned_month_names(lines, truth) == {}
 
 
 def test_a_document_s_unambiguous_date_decides_its_ambiguous_ones():

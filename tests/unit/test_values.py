@@ -335,3 +335,10 @@ def test_text_that_is_not_a_percentage_in_range_gives_none(text):
     result = parse_percentage(text)
     # then it is rejected
     assert result is None
+
+
+def test_a_layout_s_month_words_read_what_the_names_refuse():
+    # "jui" is juin or juillet; a layout that was taught it means June settles it
+    assert parse_date("jui 13, 2015") is None
+    assert parse_date("jui 13, 2015", {"jui": 6}) == date(2015, 6, 13)
+    assert parse_date("13. Jui. 2015", {"jui": 6}) == date(2015, 6, 13)
