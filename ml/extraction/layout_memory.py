@@ -45,7 +45,7 @@ _MIN_WORD = 3
 _ABSOLUTE_SLACK = 0.02  # page fractions around a remembered absolute box
 _LEARNED_FIELDS = tuple(name for name in HEADER_FIELDS if name != "document_type")
 _DATE_FIELDS = ("invoice_date", "due_date", "delivery_date")
-_MONTH_WORD = re.compile(r"[^\W\d_]{2,}\.?")
+_MONTH_WORD = re.compile(r"[^\W\d_]{3,}\.?")  # as models.values reads month words
 _DAY = re.compile(r"(\d{1,2})(?:st|nd|rd|th|er)?[.,]?")
 _YEAR = re.compile(r"(\d{4})[.,]?")
 
@@ -241,7 +241,7 @@ def _share_found(marks: Sequence[Landmark], index: dict[str, list[tuple[float, f
 def learned_date_order(lines: Sequence[Line], truth: dict[str, Any]) -> tuple[str, str]:
     """The date order the example's printed dates must be read in to give the true dates."""
     short, long = NORDIC_ORDER
-    for name in ("invoice_date", "due_date", "delivery_date"):
+    for name in _DATE_FIELDS:
         wanted = truth.get(name)
         if not wanted:
             continue
@@ -267,7 +267,7 @@ def learned_month_names(lines: Sequence[Line], truth: dict[str, Any]) -> dict[st
     happens to share day and year with another true date; a word that fits two true dates
     teaches nothing.
     """
-    wanted = [truth[name] for name in _DATE_FIELDS if truth.get(name)]
+    wanted = [value for name in _DATE_FIELDS if (value := _iso(truth.get(name)))]
     found: dict[str, set[int]] = {}
     for line in lines:
         texts = [token.text for token in line.tokens]
@@ -288,6 +288,13 @@ def learned_month_names(lines: Sequence[Line], truth: dict[str, Any]) -> dict[st
                 if parse_date(f"{day_text} {word} {year_text}") is None:
                     found.setdefault(month_word(word), set()).add(int(month))
     return {word: months.pop() for word, months in found.items() if len(months) == 1}
+
+
+def _iso(raw: Any) -> str | None:
+    try:
+        return canonical_value(FieldKind.DATE, raw) if raw else None
+    except ValueError:
+        return None
 
 
 def merged_month_names(known: Mapping[str, int], learned: Mapping[str, int]) -> dict[str, int]:
