@@ -13,9 +13,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from ml.extraction.date_order import NORDIC_ORDER
 from ml.extraction.extractor import Extraction, extract_invoice
-from ml.extraction.layout_memory import LayoutMemory, LayoutTemplate, memory_candidates
+from ml.extraction.layout_memory import LayoutMemory, LayoutTemplate
 from ml.extraction.page_lines import page_lines
 from ml.extraction.scorer import LearnedScorer, load_scorer
 from models.column_types import utc_now
@@ -114,13 +113,8 @@ def extract_with_memory(
         first = extract_invoice(pages, default_currency=default_currency, scorer=scorer)
         key = supplier_key(first.values())
         template = memory.match(lines, key) if key else None
-    extra = memory_candidates(lines, template) if template else []
     extraction = extract_invoice(
-        pages,
-        default_currency=default_currency,
-        scorer=scorer,
-        extra_candidates=extra,
-        date_order=template.date_order if template else NORDIC_ORDER,
+        pages, default_currency=default_currency, scorer=scorer, template=template
     )
     return CompanyExtraction(extraction, template)
 

@@ -15,9 +15,7 @@ from redis.exceptions import RedisError
 from rq.exceptions import DuplicateJobError
 from sqlmodel import Session, col, func, select
 
-from ml.extraction.date_order import NORDIC_ORDER
 from ml.extraction.extractor import candidates_for
-from ml.extraction.layout_memory import memory_candidates
 from ml.extraction.line_items import extract_line_items
 from ml.extraction.page_lines import page_lines
 from ml.extraction.scorer import save_scorer, train_scorer, training_set
@@ -121,9 +119,7 @@ def _lessons(session: Session, company: uuid.UUID) -> list[tuple[list, dict[str,
             if row.name in HEADER_FIELDS
         }
         template = memory.match(lines)
-        extra = memory_candidates(lines, template) if template else []
-        order = template.date_order if template else NORDIC_ORDER
-        lessons.append((candidates_for(lines, extra, extract_line_items(pages), order), truth))
+        lessons.append((candidates_for(lines, template, extract_line_items(pages)), truth))
     return lessons
 
 

@@ -20,9 +20,8 @@ from typing import Any
 from api.evaluate.extraction_data import EvalCase
 from api.evaluate.extraction_metrics import ExtractionScores
 from ml.extraction.calibration import Calibration, fit_calibration
-from ml.extraction.date_order import NORDIC_ORDER
 from ml.extraction.extractor import Extraction, candidates_for, extract_invoice
-from ml.extraction.layout_memory import LayoutMemory, locate_value, memory_candidates
+from ml.extraction.layout_memory import LayoutMemory, locate_value
 from ml.extraction.page_lines import page_lines
 from ml.extraction.scorer import LearnedScorer, train_scorer, training_set
 from models.canonical_fields import HEADER_FIELDS, FieldKind, same_value
@@ -144,9 +143,7 @@ def scorer_from(cases: Iterable[EvalCase]) -> LearnedScorer | None:
     for case in cases:
         lines = page_lines(case.pages)
         template = memory.match(lines)
-        extra = memory_candidates(lines, template) if template else []
-        order = template.date_order if template else NORDIC_ORDER
-        lessons.append((candidates_for(lines, extra, (), order), case.truth))
+        lessons.append((candidates_for(lines, template), case.truth))
         memory.learn(lines, case.truth)
     return train_scorer(training_set(lessons))
 

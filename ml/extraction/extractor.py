@@ -18,6 +18,7 @@ from ml.extraction.candidates import (
     with_document_features,
 )
 from ml.extraction.date_order import NORDIC_ORDER, in_document_order
+from ml.extraction.layout_memory import LayoutTemplate, memory_candidates
 from ml.extraction.line_items import LineItem, extract_line_items
 from ml.extraction.page_lines import Line, page_lines
 from ml.extraction.parties import document_type_of, party_candidates
@@ -59,14 +60,13 @@ def extract_invoice(
     *,
     default_currency: str | None = None,
     scorer: Scorer | None = None,
-    extra_candidates: Sequence[Candidate] = (),
-    date_order: tuple[str, str] = NORDIC_ORDER,
+    template: LayoutTemplate | None = None,
     calibration: Calibration | None = None,
 ) -> Extraction:
     """Every canonical field found on the pages; a field not found is left out.
 
-    ``extra_candidates`` and ``date_order`` come from the company's layout memory; ``scorer``
-    is the company's learned candidate scorer, if it has one.
+    ``template`` is the company's layout memory of this layout, if it has one; ``scorer`` is
+    the company's learned candidate scorer, if it has one.
     """
     lines = page_lines(pages)
     if not lines:
@@ -81,7 +81,7 @@ def extract_invoice(
         )
         return Extraction(fields=fallback)
     items = extract_line_items(pages)
-    candidates = candidates_for(lines, extra_candidates, items, date_order)
+    candidates = candidates_for(lines, template, items)
     chosen = choose_fields(candidates, scorer or prior_scorer)
     if calibration is None:
         # a learned scorer's probabilities are its own calibration
@@ -104,13 +104,14 @@ def extract_invoice(
 
 def candidates_for(
     lines: Sequence[Line],
-    extra: Sequence[Candidate] = (),
+    template: LayoutTemplate | None = None,
     items: Sequence[LineItem] = (),
-    date_order: tuple[str, str] = NORDIC_ORDER,
 ) -> list[Candidate]:
     """All candidates of a document: generated, party names, and the layout memory's, dates
-    read in the document's order, else the layout's (``date_order``)."""
+    read in the document's order, else the layout's."""
     buyers = buyer_block_lines(lines)
+    extra = memory_candidates(lines, template) if template else []
+    date_order = template.date_order if template else NORDIC_ORDER
     raw = [*generate_candidates(lines, buyers), *party_candidates(lines, buyers), *extra]
     rows: dict[int, list[Box]] = {}
     for item in items:
