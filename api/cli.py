@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from api.history_command import history_app
 from api.read_command import read_command
 from models.db import session_scope
 from models.tenants import (
@@ -31,6 +32,7 @@ eval_app = typer.Typer(help="Accuracy figures on the shared sample data.", no_ar
 app.add_typer(company_app, name="company")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(eval_app, name="eval")
+app.add_typer(history_app, name="history")
 app.command("read")(read_command)
 CLI_ACTOR = "cli"
 

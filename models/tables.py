@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.column_types import ExactDecimal, UTCDateTime, utc_now
@@ -363,3 +363,69 @@ class ModelVersion(SQLModel, table=True):
     artifact: str = Field(max_length=500)
     active: bool = True
     trained_at: datetime = _created()
+
+
+class PostingHistory(SQLModel, table=True):
+    """One confirmed coding of one posted line: what the coding model learns from.
+
+    Rows come from an ERP's history import, from invoices Bilag posts and from clerks'
+    confirmations; ``row_key`` makes a re-import of the same row a no-op. ``seq`` orders rows
+    as they arrived, so a model knows which postings it has not yet seen.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("company_id", "row_key", name="uq_postinghistory_company_row_key"),
+        Index("ix_postinghistory_company_seq", "company_id", "seq"),
+        Index("ix_postinghistory_company_supplier", "company_id", "supplier_id"),
+    )
+
+    # BIGINT on PostgreSQL (all companies share the sequence); SQLite autoincrements only an
+    # INTEGER primary key.
+    seq: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    )
+    company_id: uuid.UUID = _company()
+    row_key: str = Field(max_length=64)
+    posting_date: date
+    supplier_id: str | None = Field(default=None, max_length=100)
+    supplier_name: str | None = Field(default=None, max_length=200)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    amount: Decimal = _money(nullable=False)
+    currency: str = Field(max_length=3)
+    account: str = Field(max_length=200)
+    vat_code: str | None = Field(default=None, max_length=200)
+    department: str | None = Field(default=None, max_length=200)
+    project: str | None = Field(default=None, max_length=200)
+    source: str = Field(max_length=16, description="import, auto (coded by Bilag) or confirmed")
+    document_id: uuid.UUID | None = Field(default=None, foreign_key="document.id")
+    created_at: datetime = _created()
+
+
+class LineCoding(SQLModel, table=True):
+    """The coding of one invoice line for one target (account, vat_code, department, project).
+
+    ``suggestions`` keeps the model's ranked proposals with probabilities and ``explanation``
+    the past postings behind them, so a clerk sees why; ``state`` says who decided the value.
+    Line number 0 stands for an invoice read without lines, coded as a whole.
+    """
+
+    __table_args__ = (UniqueConstraint("invoice_id", "line_number", "target"),)
+
+    id: uuid.UUID = Field(default_factory=_id, primary_key=True)
+    company_id: uuid.UUID = _company()
+    invoice_id: uuid.UUID = Field(foreign_key="invoice.id", index=True)
+    line_number: int
+    target: str = Field(max_length=16)
+    value: str | None = Field(default=None, max_length=200)
+    probability: float | None = None
+    state: str = Field(max_length=16, description="suggested, abstained, auto_accepted, confirmed")
+    suggestions: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    explanation: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    model_version: int | None = None
+    decided_by: str | None = Field(default=None, max_length=100)
+    decided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
