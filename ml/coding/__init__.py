@@ -1,0 +1,1 @@
+"""Coding (kontering): proposing GL account, VAT code, department and project for each line."""
