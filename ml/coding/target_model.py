@@ -139,7 +139,11 @@ class TargetModel:
             raw = own / total
             shares = raw
             if self.calibration is not None and len(raw):
-                shares = self.calibration.predict(raw)
+                # IsotonicRegression.predict (clipped) is this interpolation, without its
+                # per-call validation.
+                shares = np.interp(
+                    raw, self.calibration.X_thresholds_, self.calibration.y_thresholds_
+                )
             # Calibration is monotone but flat in places; the raw shares break its ties.
             order = np.argsort(-raw, kind="stable")
             result.append(

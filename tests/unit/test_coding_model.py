@@ -1,11 +1,18 @@
 """The coding model's pure parts: memory, ranking, calibration, threshold, artifacts, replay."""
 
+import csv
+import gzip
+import json
 import pickle
 import random
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
+from api.coding_command import coding_app
 from ml.coding.artifact import load_coding_model, save_coding_model
 from ml.coding.auto_accept import threshold_for_precision
 from ml.coding.coding_model import CodingModel
@@ -226,3 +233,50 @@ def test_every_candidate_row_has_every_named_feature() -> None:
     example = _example("Eiendom Utleie AS", "25000.00", 200)
     rows = model.rows(example, model.text_probabilities([example])[0])
     assert rows.values and all(len(row) == len(RANKER_FEATURES) for row in rows.features)
+
+
+def test_coding_eval_command_prints_one_json_object(tmp_path: Path) -> None:
+    history = tmp_path / "history.csv.gz"
+    with gzip.open(history, "wt", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["date", "supplier_id", "supplier_name", "amount", "account", "extra"])
+        for posting in _history(1500):
+            example = posting.example
+            writer.writerow(
+                [
+                    example.posting_date.isoformat(),
+                    example.supplier_key.removeprefix("id:"),
+                    example.supplier_name,
+                    str(example.amount),
+                    posting.coding["account"],
+                    "ignored",
+                ]
+            )
+        writer.writerow(["2031-13-01", "S1", "Bad date", "1", "6000", ""])
+    runner = CliRunner()
+    result = runner.invoke(
+        coding_app, ["eval", "--history", str(history), "--test-fraction", "0.2"]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (report["n_train"], report["n_test"], report["rows_rejected"]) == (1200, 300, 1)
+    assert report["top1"] >= report["baseline_last_used"]["top1"]
+    for key in ("top3", "coverage_at_98", "precision_at_98", "train_seconds", "predict_ms_per_row"):
+        assert key in report
+    late = runner.invoke(
+        coding_app, ["eval", "--history", str(history), "--test-from", "2030-01-01"]
+    )
+    assert late.exit_code == 1
+    assert "leaves 1500 training and 0 test rows" in late.output
+
+
+def test_one_line_is_scored_as_in_a_batch() -> None:
+    postings = _history(1000)
+    model = TargetModel("account").fit(
+        [p.example for p in postings], [p.coding["account"] for p in postings]
+    )
+    lines = [p.example for p in postings[:40]] + [_example("Helt Ukjent Leverandør", "1")]
+    together = model.text_probabilities(lines)
+    for line, row in zip(lines, together, strict=True):
+        alone = model.text_probabilities([line])[0]
+        assert alone == pytest.approx(row, abs=1e-5)
