@@ -1,16 +1,63 @@
-"""`bilag coding ...`: measuring (and running) the coding model from the command line."""
+"""`bilag coding ...`: train a company's coding model now, and measure the model on a file.
+
+`train` is for the first model after a history import and for cron: the same training the RQ
+job runs (skipped when the history is unchanged, promoted only when not worse), printed as the
+registry entry it made or found, one JSON object a script can read. `eval` replays a history
+file as live operation.
+"""
 
 import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import IO, Annotated
+from typing import IO, Annotated, Any
 
 import typer
 
 from ml.coding.examples import TARGETS
+from models.db import session_scope
+from models.tables import ModelVersion
+from models.tenants import company_by_org_number
 
 coding_app = typer.Typer(help="Propose GL account, VAT code, department and project.")
+
+
+ACTOR = "cli"
+
+
+@coding_app.command("train")
+def coding_train(
+    company: Annotated[str, typer.Option("--company", help="The company's org number")],
+) -> None:
+    """Train the company's coding model from its posting history; prints the registry entry."""
+    from workers.coding_training import train_company_coding
+
+    with session_scope() as session:
+        found = company_by_org_number(session, company)
+        if found is None:
+            typer.echo(f"error: no company with org number {company}", err=True)
+            raise typer.Exit(code=1)
+        company_id = found.id
+    outcome = train_company_coding(company_id, actor=ACTOR)
+    if outcome.version is None:
+        typer.echo(f"error: {outcome.message}", err=True)
+        raise typer.Exit(code=1)
+    report = {"trained": outcome.trained, "message": outcome.message}
+    typer.echo(json.dumps(report | registry_entry(outcome.version), ensure_ascii=False))
+
+
+def registry_entry(version: ModelVersion) -> dict[str, Any]:
+    return {
+        "company_id": str(version.company_id),
+        "kind": version.kind,
+        "version": version.version,
+        "active": version.active,
+        "rows": version.rows,
+        "fingerprint": version.fingerprint,
+        "metrics": version.metrics,
+        "artifact": version.artifact,
+        "trained_at": version.trained_at.isoformat(),
+    }
 
 
 @coding_app.command("eval")

@@ -18,6 +18,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from models.db import session_scope
 from models.posting_history import HistoryReader
 from models.tenants import company_by_org_number
+from workers.coding_training import enqueue_coding_training_if_due
 from workers.posting_history_store import open_history_text, store_history_rows
 
 history_app = typer.Typer(
@@ -85,6 +86,10 @@ def _import_file(file: Path, org_number: str) -> dict[str, Any]:
             raise _Unreadable(f"{file} could not be read: {error}") from error
         if not stored.inserted and not stored.duplicates:
             session.rollback()  # not even the audit event: nothing was imported
+        session.commit()
+        # A worker trains the company's coding model from it (or `bilag coding train` does).
+        if stored.inserted:
+            enqueue_coding_training_if_due(session, found.id)
     return {
         "rows": reader.records,
         "inserted": stored.inserted,

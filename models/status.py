@@ -11,6 +11,8 @@ class DocumentStatus(StrEnum):
     READ = "read"
     EXTRACTING = "extracting"
     EXTRACTED = "extracted"
+    CODING = "coding"
+    CODED = "coded"  # every line's coding decided, by the model or a person
     NEEDS_REVIEW = "needs_review"  # processed, with open exception cases for a person
     FAILED = "failed"
 
@@ -21,6 +23,7 @@ IN_PROGRESS = frozenset(
         DocumentStatus.READING,
         DocumentStatus.READ,
         DocumentStatus.EXTRACTING,
+        DocumentStatus.CODING,
     }
 )
 

@@ -16,7 +16,7 @@ from rq import Callback, Retry
 from rq.exceptions import AbandonedJobError, DuplicateJobError
 from rq.job import Job
 from rq.timeouts import JobTimeoutException
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from models.column_types import utc_now
 from models.db import session_scope
@@ -89,13 +89,9 @@ def run_stage(document_id: str, run: int, stage_name: str) -> str:
             document = session.get(Document, uuid.UUID(document_id))
             if document is None or document.run != run or document.status == DocumentStatus.FAILED:
                 return "skipped: superseded, failed or deleted"
-            if stage.running is not None and document.status != stage.running:
-                set_status(session, document, stage.running, actor=ACTOR)
-                session.commit()
-            outcome = stage.run(StageContext(session, document, get_blob_store(), get_settings()))
-            done = outcome or stage.done
-            if done is not None:
-                set_status(session, document, done, actor=ACTOR)
+            context = StageContext(session, document, get_blob_store(), get_settings())
+            if stage.applies is None or stage.applies(context):
+                _run_applying_stage(session, document, stage, context)
             pages = document.page_count
     except PermanentError as error:
         mark_failed(document_id, run, stage.name, error.code, error.message)
@@ -104,6 +100,24 @@ def run_stage(document_id: str, run: int, stage_name: str) -> str:
     if following is not None:
         enqueue_stage(document_id, run, following, pages)
     return "ok"
+
+
+def _run_applying_stage(
+    session: Session, document: Document, stage: Stage, context: StageContext
+) -> None:
+    """Show the stage running, run it, show its outcome.
+
+    A document held for a person (``needs_review``) keeps showing that while a later stage
+    runs, so it never drops out of the exception queue for the length of a stage; the stage's
+    outcome then says whether it is still held.
+    """
+    held = document.status == DocumentStatus.NEEDS_REVIEW
+    if stage.running is not None and document.status != stage.running and not held:
+        set_status(session, document, stage.running, actor=ACTOR)
+        session.commit()
+    done = stage.run(context) or stage.done
+    if done is not None and done != document.status:
+        set_status(session, document, done, actor=ACTOR)
 
 
 def mark_failed(document_id: str, run: int, stage_name: str, code: str, message: str) -> None:

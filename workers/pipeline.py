@@ -2,7 +2,7 @@
 
 Each stage is one RQ job. A job finishing enqueues the next stage, so a document's progress is
 visible in its status and a failure is tied to the stage that failed. Later issues append
-code → match → approve → post to this list.
+match → approve → post to this list.
 """
 
 from collections.abc import Callable
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from models.settings import Settings
 from models.status import DocumentStatus
+from workers.coding_stage import code_document, coding_applies
 from workers.stages import StageContext, extract_document, read_document, receive_document
 
 
@@ -18,6 +19,9 @@ class Stage:
     """One step. ``run`` may return a status that replaces ``done`` (e.g. ``needs_review``).
 
     ``timeout`` gets the settings and the document's page count (None before it is known).
+    ``applies`` (always, when None) says whether the stage has anything to do for this document;
+    a stage that does not apply is passed over without a status change, so a company that does
+    not use a stage sees its documents exactly as before the stage existed.
     """
 
     name: str
@@ -25,12 +29,22 @@ class Stage:
     running: DocumentStatus | None
     done: DocumentStatus | None
     timeout: Callable[[Settings, int | None], int]
+    applies: Callable[[StageContext], bool] | None = None
 
 
 def _read_timeout(settings: Settings, pages: int | None) -> int:
     """OCR time grows with pages; a one-page budget would time out every long scan."""
     extra_pages = max((pages or 1) - 1, 0)
     return settings.read_timeout_seconds + extra_pages * settings.read_seconds_per_page
+
+
+# Coding is fast, but an artifact that cannot be loaded is rebuilt from the whole posting
+# history inside the stage, which for a large company takes minutes, not seconds.
+CODING_REBUILD_SECONDS = 600
+
+
+def _code_timeout(settings: Settings, _pages: int | None) -> int:
+    return settings.stage_timeout_seconds + CODING_REBUILD_SECONDS
 
 
 PIPELINE: tuple[Stage, ...] = (
@@ -42,6 +56,14 @@ PIPELINE: tuple[Stage, ...] = (
         DocumentStatus.EXTRACTING,
         DocumentStatus.EXTRACTED,
         lambda s, _: s.stage_timeout_seconds,
+    ),
+    Stage(
+        "code",
+        code_document,
+        DocumentStatus.CODING,
+        DocumentStatus.CODED,
+        _code_timeout,
+        applies=coding_applies,
     ),
 )
 _BY_NAME = {stage.name: stage for stage in PIPELINE}

@@ -28,6 +28,7 @@ from api.upload import stage_upload
 from models.documents import InvalidCursorError
 from models.posting_history import HistoryReader, HistoryRow
 from models.tables import Company
+from workers.coding_training import enqueue_coding_training_if_due
 from workers.posting_history_store import (
     HistoryTooLargeError,
     list_history,
@@ -169,6 +170,9 @@ def _import_body(
         session, company_id, rows, actor=actor, detail=f"API import ({body_format})"
     )
     session.commit()
+    if stored.inserted:
+        # The first history trains the company's first model; later imports retrain on schedule.
+        enqueue_coding_training_if_due(session, company_id)
     return HistoryImportOut(
         rows=reader.records,
         inserted=stored.inserted,
