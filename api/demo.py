@@ -1,7 +1,8 @@
 """`bilag demo`: a working Bilag on one machine with nothing but the defaults.
 
 Migrates the SQLite database, starts its own redis-server unless ``REDIS_URL`` is set, seeds a
-demo company with suppliers and sample invoices, then runs the web server and one worker until
+demo company with suppliers, two years of posting history (and its coding model) and sample
+invoices, then runs the web server and one worker until
 Ctrl-C, stopping everything it started.
 """
 
@@ -29,9 +30,12 @@ from models.status import Channel
 from models.storage import get_blob_store
 from models.tables import Company, Supplier, SupplierBankAccount
 from models.tenants import company_by_org_number, create_company, issue_api_key
+from workers.coding_training import train_company_coding
 from workers.invoice_generator import generated_invoices, scan_of
 from workers.jobs import start_pipeline
+from workers.posting_history_store import store_history_rows
 from workers.sample_ehf import EhfExtras, render_sample_invoice_ehf
+from workers.sample_history import demo_history
 from workers.sample_scans import render_sample_invoice_scan
 from workers.samples import SampleInvoice, SampleLine, render_sample_invoice_pdf
 
@@ -109,7 +113,12 @@ def seed_demo() -> tuple[Company, str]:
             session, name=DEMO_COMPANY_NAME, org_number=DEMO_COMPANY_ORG_NUMBER, actor=DEMO_ACTOR
         )
         _seed_suppliers(session, company)
+        store_history_rows(
+            session, company.id, demo_history(date.today()), actor=DEMO_ACTOR, detail="demo"
+        )
         issued = issue_api_key(session, company_id=company.id, name="demo", actor=DEMO_ACTOR)
+    # Trained before the invoices arrive, so the pipeline codes them (skipped when unchanged).
+    train_company_coding(company.id, actor=DEMO_ACTOR)
     received = [_as_received(i, spec) for i, spec in enumerate(_sample_invoices(company))]
     for data, filename, media_type in [*received, *_generated_invoices()]:
         staged = stage_bytes(store, data, filename)

@@ -82,9 +82,7 @@ class CodingModel:
                 value=value,
                 probability=probability,
                 alternatives=list(zip(ranked.values, ranked.probabilities, strict=True))[:TOP_K],
-                auto_accept=value is not None
-                and threshold is not None
-                and probability >= threshold,
+                auto_accept=value is not None and model.may_auto_accept(example, ranked),
                 threshold=threshold,
                 explanation=[p.as_dict() for p in explained],
             )

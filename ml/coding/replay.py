@@ -85,7 +85,7 @@ def replay_history(
     retrain_seconds = 0.0
     retrains = 0
     ranked: list[Ranked] = []
-    thresholds: list[float | None] = []
+    accepts: list[bool] = []
     timed: list[float] = []
     position = test_start
     total = len(examples)
@@ -94,15 +94,22 @@ def replay_history(
         block = examples[position:block_end]
         text = model.text_probabilities(block)
         lines = []
+        known = []
         for offset, example in enumerate(block):
             if offset % TIMED_EVERY == 0:
                 tick = time.perf_counter()
                 model.rank(example)
                 timed.append(time.perf_counter() - tick)
             lines.append(model.rows(example, text[offset]))
+            known.append(example.supplier_key in model.memory.suppliers)
             model.learn(example, values[position + offset])
-        ranked += model.ranked(lines)
-        thresholds += [model.threshold] * len(lines)
+        block_ranked = model.ranked(lines)
+        ranked += block_ranked
+        # The auto-accept rule as it stood when each line was predicted.
+        accepts += [
+            seen and model.may_auto_accept(example, line)
+            for example, line, seen in zip(block, block_ranked, known, strict=True)
+        ]
         position = block_end
         if progress:
             progress(position - test_start, total - test_start)
@@ -117,11 +124,7 @@ def replay_history(
     truths = values[test_start:]
     top1 = sum(r.top == t for r, t in zip(ranked, truths, strict=True))
     top3 = sum(t in r.values[:3] for r, t in zip(ranked, truths, strict=True))
-    accepted = [
-        (r.top == t)
-        for r, t, th in zip(ranked, truths, thresholds, strict=True)
-        if th is not None and r.top_probability >= th
-    ]
+    accepted = [r.top == t for r, t, a in zip(ranked, truths, accepts, strict=True) if a]
     n_test = len(truths)
     return ReplayResult(
         target=target,

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.isotonic import IsotonicRegression
 
 from ml.coding.auto_accept import Coverage, threshold_for_precision
+from ml.coding.calibration import ShareCalibration
 from ml.coding.examples import CodingExample
 from ml.coding.memory import SupplierMemory
 from ml.coding.ranker import CandidateRows, Ranker, candidate_rows
@@ -69,7 +69,7 @@ class TargetModel:
         self.memory = SupplierMemory()
         self.text = TextModel()
         self.ranker = Ranker()
-        self.calibration: IsotonicRegression | None = None
+        self.calibration = ShareCalibration()
         self.log_priors: dict[str, float] = {}
         self.held_out: HeldOutMetrics | None = None
 
@@ -108,6 +108,17 @@ class TargetModel:
     def learn(self, example: CodingExample, value: str) -> None:
         self.memory.learn(example, value)
 
+    def may_auto_accept(self, example: CodingExample, ranked: Ranked) -> bool:
+        """Applied with no human: at or above the held-out threshold, and never the first
+        coding of a supplier, whose lines the threshold was not measured on."""
+        threshold = self.threshold
+        return (
+            threshold is not None
+            and ranked.top is not None
+            and ranked.top_probability >= threshold
+            and example.supplier_key in self.memory.suppliers
+        )
+
     def rank(self, example: CodingExample) -> Ranked:
         return self.rank_many([example])[0]
 
@@ -137,13 +148,7 @@ class TargetModel:
             start += len(line.values)
             total = max(float(own.sum()), 1.0)
             raw = own / total
-            shares = raw
-            if self.calibration is not None and len(raw):
-                # IsotonicRegression.predict (clipped) is this interpolation, without its
-                # per-call validation.
-                shares = np.interp(
-                    raw, self.calibration.X_thresholds_, self.calibration.y_thresholds_
-                )
+            shares = self.calibration(raw) if len(raw) else raw
             # Calibration is monotone but flat in places; the raw shares break its ties.
             order = np.argsort(-raw, kind="stable")
             result.append(
@@ -159,10 +164,8 @@ class TargetModel:
         hits = [
             v == truth for r, (_, truth) in zip(ranked, held_lines, strict=True) for v in r.values
         ]
-        if len(set(hits)) == 2:
-            self.calibration = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
-            self.calibration.fit(shares, hits)
-            ranked = self.ranked([rows for rows, _ in held_lines])
+        self.calibration = ShareCalibration().fit(shares, hits)
+        ranked = self.ranked([rows for rows, _ in held_lines])
         truths = [truth for _, truth in held_lines]
         self.held_out = measure(ranked, truths, self.precision_target)
 

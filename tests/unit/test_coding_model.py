@@ -9,12 +9,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from api.coding_command import coding_app
 from ml.coding.artifact import load_coding_model, save_coding_model
 from ml.coding.auto_accept import threshold_for_precision
+from ml.coding.calibration import ShareCalibration
 from ml.coding.coding_model import CodingModel
 from ml.coding.examples import CodingExample, Posting, amount_bucket, normalised_name, supplier_key
 from ml.coding.memory import SupplierMemory
@@ -280,3 +282,22 @@ def test_one_line_is_scored_as_in_a_batch() -> None:
     for line, row in zip(lines, together, strict=True):
         alone = model.text_probabilities([line])[0]
         assert alone == pytest.approx(row, abs=1e-5)
+
+
+def test_a_suppliers_first_line_is_never_applied_unseen() -> None:
+    model = CodingModel().fit(_history(2000))
+    known = model.suggest(_example("Telenor Norge AS", "450.00", 500))["account"]
+    assert known.auto_accept
+    stranger = model.suggest(_example("Hotell Helt Ny AS", "1500.00", 500))["account"]
+    assert stranger.value == "7140"
+    assert not stranger.auto_accept
+
+
+def test_small_held_out_slices_give_smooth_probabilities_never_certainty() -> None:
+    shares = [0.9] * 40 + [0.6] * 40 + [0.1] * 80 + [0.02] * 40
+    hits = [True] * 80 + [False] * 120  # perfectly separated, as a small clean history is
+    calibrated = ShareCalibration().fit(shares, hits)(np.array([0.95, 0.6, 0.3, 0.05]))
+    assert all(0 < p < 1 for p in calibrated)
+    assert list(calibrated) == sorted(calibrated, reverse=True)
+    large = ShareCalibration().fit(shares * 30, hits * 30)(np.array([0.95, 0.05]))
+    assert list(large) == [1.0, 0.0]  # thousands of lines: isotonic, as measured
