@@ -7,7 +7,7 @@ from functools import partial
 
 import pytest
 from sqlalchemy import create_engine
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from api.routes import postings
 from models.db import session_scope
@@ -59,10 +59,12 @@ def assert_problem(response, status: int, code: str) -> dict:
 def imports_audited(company_id) -> list[dict]:
     with session_scope() as session:
         events = session.exec(
-            select(AuditEvent).where(
+            select(AuditEvent)
+            .where(
                 AuditEvent.company_id == company_id,
                 AuditEvent.action == "posting_history.imported",
             )
+            .order_by(col(AuditEvent.id))
         ).all()
         return [event.new_value for event in events]
 
