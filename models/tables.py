@@ -9,7 +9,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from models.column_types import ExactDecimal, UTCDateTime, utc_now
@@ -377,6 +387,10 @@ class PostingHistory(SQLModel, table=True):
         UniqueConstraint("company_id", "row_key", name="uq_postinghistory_company_row_key"),
         Index("ix_postinghistory_company_seq", "company_id", "seq"),
         Index("ix_postinghistory_company_supplier", "company_id", "supplier_id"),
+        # An invoice's supplier is looked up in the history by name, in any case.
+        Index(
+            "ix_postinghistory_company_supplier_name", "company_id", text("lower(supplier_name)")
+        ),
     )
 
     # BIGINT on PostgreSQL (all companies share the sequence); SQLite autoincrements only an

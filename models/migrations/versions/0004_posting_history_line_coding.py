@@ -64,6 +64,12 @@ def upgrade() -> None:
         ["company_id", "supplier_id"],
         unique=False,
     )
+    op.create_index(
+        "ix_postinghistory_company_supplier_name",
+        "postinghistory",
+        ["company_id", sa.text("lower(supplier_name)")],
+        unique=False,
+    )
     op.create_table(
         "linecoding",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -100,6 +106,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_linecoding_invoice_id"), table_name="linecoding")
     op.drop_index(op.f("ix_linecoding_company_id"), table_name="linecoding")
     op.drop_table("linecoding")
+    op.drop_index("ix_postinghistory_company_supplier_name", table_name="postinghistory")
     op.drop_index("ix_postinghistory_company_supplier", table_name="postinghistory")
     op.drop_index("ix_postinghistory_company_seq", table_name="postinghistory")
     op.drop_index(op.f("ix_postinghistory_company_id"), table_name="postinghistory")
