@@ -1,8 +1,5 @@
 """Loading documents for one company and moving them between states, with an audit row each time."""
 
-import base64
-import binascii
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +9,7 @@ from sqlmodel import Session, and_, col, or_, select
 
 from models.audit import record_audit
 from models.column_types import utc_now
+from models.cursor import InvalidCursorError, decode_cursor, encode_cursor
 from models.status import DocumentStatus
 from models.tables import (
     Document,
@@ -24,10 +22,6 @@ from models.tables import (
     Page,
     ValidationFinding,
 )
-
-
-class InvalidCursorError(ValueError):
-    pass
 
 
 def get_document(
@@ -97,16 +91,14 @@ class DocumentPage:
 
 
 def _encode_cursor(document: Document) -> str:
-    raw = json.dumps({"r": document.received_at.isoformat(), "i": str(document.id)})
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return encode_cursor({"r": document.received_at.isoformat(), "i": str(document.id)})
 
 
 def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    position = decode_cursor(cursor)
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        data = json.loads(raw)
-        return datetime.fromisoformat(data["r"]), uuid.UUID(data["i"])
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        return datetime.fromisoformat(position["r"]), uuid.UUID(position["i"])
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise InvalidCursorError("the cursor is not one this API returned") from exc
 
 

@@ -31,10 +31,9 @@ from models.exception_cases import sync_exception_cases
 from models.status import DocumentStatus
 from models.tables import Document, Invoice, LineCoding, ModelVersion
 from workers.coding_service import (
-    LineToCode,
     line_codings,
     lines_to_code,
-    post_decided_line,
+    post_decided_lines,
     thresholds_of,
 )
 from workers.coding_training import CODING_KIND
@@ -210,7 +209,12 @@ def confirm_coding(
         [TargetState(r.line_number, r.target, r.state) for r in rows.values()], numbers
     )
     result.complete = not open_pairs
-    _post(session, document, lines, list(rows.values()), {n for n, _ in result.changed}, result)
+    # The lines a person touched become history now; once the whole invoice is decided, the
+    # lines the model coded alone do too (they were held back while the invoice was open).
+    touched = {number for number, _ in result.changed}
+    post_decided_lines(
+        session, document, lines, list(rows.values()), None if result.complete else touched
+    )
     cases = sync_exception_cases(
         session, document, unconfirmed_reason(open_pairs), owned_codes=_CODING_OWNS, actor=actor
     )
@@ -229,27 +233,6 @@ def _why(state: str, probability: float | None, corrected: bool) -> str:
     if state == CodingState.ABSTAINED:
         return "A person coded a value the model abstained on."
     return f"A person confirmed the {state} value{shown}."
-
-
-def _post(
-    session: Session,
-    document: Document,
-    lines: list[LineToCode],
-    rows: list[LineCoding],
-    touched: set[int],
-    result: ConfirmationResult,
-) -> None:
-    """The lines a person touched become history now; once the whole invoice is decided, the
-    lines the model coded alone do too (they were held back while the invoice was open)."""
-    by_line: dict[int, list[LineCoding]] = {}
-    for row in rows:
-        by_line.setdefault(row.line_number, []).append(row)
-    for line in lines:
-        if line.line_number not in touched and not result.complete:
-            continue
-        own = by_line.get(line.line_number, [])
-        confirmed = any(row.state == CodingState.CONFIRMED for row in own)
-        post_decided_line(session, document, line, own, "confirmed" if confirmed else "auto")
 
 
 @dataclass(frozen=True)

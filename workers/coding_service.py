@@ -19,7 +19,13 @@ from sqlmodel import Session, col, func, or_, select
 from ml.coding.artifact import load_coding_model
 from ml.coding.coding_model import CodingModel
 from ml.coding.examples import CodingExample, normalised_name, posting_from_record, supplier_key
-from models.coding import DECIDED, REQUIRED_TARGET, WHOLE_INVOICE, posting_row_key
+from models.coding import (
+    DECIDED,
+    REQUIRED_TARGET,
+    WHOLE_INVOICE,
+    CodingState,
+    posting_row_key,
+)
 from models.tables import (
     Company,
     Document,
@@ -241,6 +247,31 @@ def line_codings(session: Session, invoice: Invoice) -> list[LineCoding]:
             .order_by(col(LineCoding.line_number), col(LineCoding.target))
         )
     )
+
+
+def post_decided_lines(
+    session: Session,
+    document: Document,
+    lines: Sequence[LineToCode],
+    rows: Sequence[LineCoding],
+    only: set[int] | None = None,
+) -> bool:
+    """Write each line's decided coding (of ``only`` those line numbers, when given) as its
+    posting-history row: "confirmed" where a person decided a value, "auto" where the model
+    alone did. True when a row was written."""
+    by_line: dict[int, list[LineCoding]] = {}
+    for row in rows:
+        by_line.setdefault(row.line_number, []).append(row)
+    wrote = False
+    for line in lines:
+        if only is not None and line.line_number not in only:
+            continue
+        own = by_line.get(line.line_number, [])
+        confirmed = any(row.state == CodingState.CONFIRMED for row in own)
+        wrote |= post_decided_line(
+            session, document, line, own, "confirmed" if confirmed else "auto"
+        )
+    return wrote
 
 
 def post_decided_line(

@@ -29,7 +29,7 @@ from workers.coding_service import (
     invoice_of,
     line_codings,
     lines_to_code,
-    post_decided_line,
+    post_decided_lines,
 )
 from workers.coding_training import CODING_KIND, enqueue_coding_training_if_due
 from workers.company_extraction import active_version
@@ -144,17 +144,7 @@ def _audit_auto_accept(
 
 
 def _post_lines(ctx: StageContext, lines: list[LineToCode], rows: list[LineCoding]) -> None:
-    """Every line decided: the invoice's coding becomes history the model learns from, as the
-    model's own ("auto") where no person touched the line."""
-    by_line: dict[int, list[LineCoding]] = {}
-    for row in rows:
-        by_line.setdefault(row.line_number, []).append(row)
-    wrote = False
-    for line in lines:
-        own = by_line.get(line.line_number, [])
-        confirmed = any(row.state == CodingState.CONFIRMED for row in own)
-        source = "confirmed" if confirmed else "auto"
-        wrote |= post_decided_line(ctx.session, ctx.document, line, own, source)
-    if wrote:
+    """Every line decided: the invoice's coding becomes history the model learns from."""
+    if post_decided_lines(ctx.session, ctx.document, lines, rows):
         ctx.session.flush()
         enqueue_coding_training_if_due(ctx.session, ctx.document.company_id)

@@ -10,15 +10,12 @@ unloadable artifact run the same function synchronously.
 
 import hashlib
 import json
-import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from redis.exceptions import RedisError
-from rq.exceptions import DuplicateJobError
 from sqlmodel import Session, col, func, select
 
 from ml.coding.artifact import load_coding_model, save_coding_model
@@ -31,9 +28,8 @@ from models.db import session_scope
 from models.settings import get_settings
 from models.tables import Company, ModelVersion, PostingHistory
 from workers.company_extraction import active_version
-from workers.queue import get_queue
+from workers.queue import enqueue_once
 
-log = logging.getLogger(__name__)
 CODING_KIND = "coding"
 JOB_TIMEOUT_SECONDS = 3600
 SCHEDULE = RetrainSchedule()
@@ -196,22 +192,12 @@ def enqueue_coding_training(session: Session, company_id: uuid.UUID) -> bool:
             PostingHistory.company_id == company_id
         )
     ).one()
-    try:
-        get_queue().enqueue(
-            train_coding_model,
-            str(company_id),
-            job_id=f"bilag-coding-{company_id}-{rows}-{newest or 0}",
-            unique=True,
-            job_timeout=JOB_TIMEOUT_SECONDS,
-            result_ttl=3600,
-            failure_ttl=7 * 24 * 3600,
-        )
-    except DuplicateJobError:
-        return True
-    except RedisError:
-        log.exception("could not queue coding training for company %s", company_id)
-        return False
-    return True
+    return enqueue_once(
+        train_coding_model,
+        str(company_id),
+        job_id=f"bilag-coding-{company_id}-{rows}-{newest or 0}",
+        timeout=JOB_TIMEOUT_SECONDS,
+    )
 
 
 def enqueue_coding_training_if_due(session: Session, company_id: uuid.UUID) -> bool:

@@ -6,14 +6,12 @@ row whose ``(company_id, row_key)`` is already stored is skipped by the database
 one audit event per import.
 """
 
-import base64
-import binascii
 import gzip
 import io
-import json
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from itertools import islice
 from typing import IO, Any
 
 from sqlalchemy import bindparam, cast, func, literal
@@ -23,11 +21,12 @@ from sqlmodel import Session, col, select
 
 from models.audit import record_audit
 from models.column_types import utc_now
-from models.documents import InvalidCursorError
+from models.cursor import InvalidCursorError, decode_cursor, encode_cursor
 from models.posting_history import HistoryRow
 from models.tables import PostingHistory
 
 BATCH_ROWS = 5_000
+IMPORT_SOURCE = "import"
 GZIP_MAGIC = b"\x1f\x8b"
 _READ_CHUNK = 64 * 1024
 
@@ -52,8 +51,6 @@ def store_history_rows(
     session: Session,
     company_id: uuid.UUID,
     rows: Iterable[HistoryRow],
-    source: str = "import",
-    document_id: uuid.UUID | None = None,
     *,
     actor: str = "system",
     detail: str | None = None,
@@ -68,17 +65,9 @@ def store_history_rows(
     of rows of each stored batch.
     """
     offered = inserted = 0
-    batch: list[HistoryRow] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == BATCH_ROWS:
-            inserted += _insert_batch(session, company_id, batch, source, document_id)
-            offered += len(batch)
-            if progress:
-                progress(len(batch))
-            batch = []
-    if batch:
-        inserted += _insert_batch(session, company_id, batch, source, document_id)
+    pending = iter(rows)
+    while batch := list(islice(pending, BATCH_ROWS)):
+        inserted += _insert_batch(session, company_id, batch)
         offered += len(batch)
         if progress:
             progress(len(batch))
@@ -89,9 +78,9 @@ def store_history_rows(
         actor=actor,
         action="posting_history.imported",
         entity_type="posting_history",
-        entity_id=document_id or company_id,
+        entity_id=company_id,
         new={
-            "source": source,
+            "source": IMPORT_SOURCE,
             "rows": offered,
             "inserted": stored.inserted,
             "duplicates": stored.duplicates,
@@ -101,42 +90,23 @@ def store_history_rows(
     return stored
 
 
-_ROW_COLUMNS = (
-    "row_key",
-    "posting_date",
-    "supplier_id",
-    "supplier_name",
-    "description",
-    "amount",
-    "currency",
-    "account",
-    "vat_code",
-    "department",
-    "project",
-)
+_ROW_COLUMNS = tuple(column.name for column in fields(HistoryRow))
 _KEY_COLUMNS = ("company_id", "row_key")
 
 
-def _insert_batch(
-    session: Session,
-    company_id: uuid.UUID,
-    batch: list[HistoryRow],
-    source: str,
-    document_id: uuid.UUID | None,
-) -> int:
-    """Insert one batch, skipping known keys; the number of rows the database actually added."""
+def _insert_batch(session: Session, company_id: uuid.UUID, batch: list[HistoryRow]) -> int:
+    """Insert one batch, skipping known keys; the number of rows the database actually added.
+
+    PostgreSQL is the production database and SQLite the demo's, as everywhere in Bilag."""
     shared = {
         "company_id": company_id,
-        "source": source,
-        "document_id": document_id,
+        "source": IMPORT_SOURCE,
+        "document_id": None,
         "created_at": utc_now(),
     }
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return _insert_postgresql(session, batch, shared)
-    if dialect == "sqlite":
+    if session.get_bind().dialect.name == "sqlite":
         return _insert_sqlite(session, batch, shared)
-    raise NotImplementedError(f"posting history import does not support {dialect}")
+    return _insert_postgresql(session, batch, shared)
 
 
 def _insert_postgresql(session: Session, batch: list[HistoryRow], shared: dict[str, Any]) -> int:
@@ -201,19 +171,11 @@ def list_history(
     rows = list(session.exec(query))
     items = rows[:limit]
     has_more = len(rows) > limit
-    return HistoryPage(items, _encode_cursor(items[-1].seq) if has_more else None)
-
-
-def _encode_cursor(seq: int | None) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"s": seq}).encode()).decode().rstrip("=")
+    return HistoryPage(items, encode_cursor({"s": items[-1].seq}) if has_more else None)
 
 
 def _decode_cursor(cursor: str) -> int:
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        seq = data["s"]
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise InvalidCursorError("the cursor is not one this API returned") from exc
+    seq = decode_cursor(cursor).get("s")
     if not isinstance(seq, int) or isinstance(seq, bool):
         raise InvalidCursorError("the cursor is not one this API returned")
     return seq

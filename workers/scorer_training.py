@@ -7,12 +7,9 @@ registers the new version with its metrics; a new version replaces the active on
 cross-validated ROC AUC is not worse.
 """
 
-import logging
 import uuid
 from typing import Any
 
-from redis.exceptions import RedisError
-from rq.exceptions import DuplicateJobError
 from sqlmodel import Session, col, func, select
 
 from ml.extraction.extractor import candidates_for
@@ -25,9 +22,7 @@ from models.settings import get_settings
 from models.tables import ExtractedField, FieldCorrection, ModelVersion, Page
 from models.tokens import PageTokens
 from workers.company_extraction import SCORER_KIND, active_version, layout_memory
-from workers.queue import get_queue
-
-log = logging.getLogger(__name__)
+from workers.queue import enqueue_once
 
 
 def enqueue_scorer_training(session: Session, company_id: uuid.UUID) -> bool:
@@ -43,22 +38,12 @@ def enqueue_scorer_training(session: Session, company_id: uuid.UUID) -> bool:
     documents = len(_corrected_documents(session, company_id))
     if documents % get_settings().scorer_retrain_after:
         return True
-    try:
-        get_queue().enqueue(
-            retrain_candidate_scorer,
-            str(company_id),
-            job_id=f"bilag-scorer-{company_id}-{corrections}",
-            unique=True,
-            job_timeout=900,
-            result_ttl=3600,
-            failure_ttl=7 * 24 * 3600,
-        )
-    except DuplicateJobError:
-        return True
-    except RedisError:
-        log.exception("could not queue scorer training for company %s", company_id)
-        return False
-    return True
+    return enqueue_once(
+        retrain_candidate_scorer,
+        str(company_id),
+        job_id=f"bilag-scorer-{company_id}-{corrections}",
+        timeout=900,
+    )
 
 
 def retrain_candidate_scorer(company_id: str) -> str:

@@ -25,7 +25,7 @@ from api.schemas_postings import (
     PostingHistoryOut,
 )
 from api.upload import stage_upload
-from models.documents import InvalidCursorError
+from models.cursor import InvalidCursorError
 from models.posting_history import HistoryReader, HistoryRow
 from models.tables import Company
 from workers.coding_training import enqueue_coding_training_if_due

@@ -43,7 +43,6 @@ class CodingModel:
         self.policy = policy or CodingPolicy()
         self.targets: dict[str, TargetModel] = {}
         self.log = PostingLog()
-        self.rows = 0
         self.learned_seq = 0
 
     def fit(self, postings: Sequence[Posting]) -> "CodingModel":
@@ -57,7 +56,6 @@ class CodingModel:
             self.targets[target] = model
         for posting in postings:
             self.log.learn(posting)
-        self.rows = len(postings)
         return self
 
     def learn(self, posting: Posting) -> None:

@@ -29,7 +29,7 @@ class _Tally:
     counts: dict[str, int] = field(default_factory=dict)
     last: str | None = None
 
-    def learn(self, value: str, day: int) -> None:
+    def learn(self, value: str) -> None:
         self.total += 1
         self.counts[value] = self.counts.get(value, 0) + 1
         self.last = value
@@ -135,8 +135,8 @@ class SupplierMemory:
         self.recent.append(value)
         self.recent_counts[value] = self.recent_counts.get(value, 0) + 1
         _habit(self.names, normalised_name(example.supplier_name)).learn(value, day)
-        _tally(self.amounts, (key, str(example.amount))).learn(value, day)
-        _tally(self.buckets, (key, amount_bucket(example.amount))).learn(value, day)
+        _tally(self.amounts, (key, str(example.amount))).learn(value)
+        _tally(self.buckets, (key, amount_bucket(example.amount))).learn(value)
         amounts = self.value_amounts.get((key, value))
         if amounts is None:
             amounts = self.value_amounts[(key, value)] = deque(maxlen=_AMOUNTS_KEPT)

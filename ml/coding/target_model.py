@@ -120,12 +120,8 @@ class TargetModel:
         )
 
     def rank(self, example: CodingExample) -> Ranked:
-        return self.rank_many([example])[0]
-
-    def rank_many(self, examples: Sequence[CodingExample]) -> list[Ranked]:
-        """Rank lines against the memory as it is now (the lines do not teach each other)."""
-        probabilities = self.text.probabilities(examples)
-        return self.ranked([self.rows(e, p) for e, p in zip(examples, probabilities, strict=True)])
+        """One line against the memory as it is now."""
+        return self.ranked([self.rows(example, self.text_probabilities([example])[0])])[0]
 
     def text_probabilities(self, examples: Sequence[CodingExample]) -> np.ndarray:
         """Computed for many lines at once: they do not depend on the memory."""
