@@ -1,0 +1,1 @@
+"""Matching invoices against purchase orders and goods receipts: pure rules over plain data."""
