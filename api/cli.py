@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from api.bench_command import bench_app
 from api.coding_command import coding_app
 from api.history_command import history_app
 from api.read_command import read_command
@@ -35,6 +36,7 @@ app.add_typer(apikey_app, name="apikey")
 app.add_typer(eval_app, name="eval")
 app.add_typer(history_app, name="history")
 app.add_typer(coding_app, name="coding")
+app.add_typer(bench_app, name="bench")
 app.command("read")(read_command)
 CLI_ACTOR = "cli"
 
