@@ -3,7 +3,15 @@
 from fastapi import FastAPI
 
 from api.problems import install_problem_handlers
-from api.routes import coding, document_content, documents, health, inbound_email, postings
+from api.routes import (
+    coding,
+    document_content,
+    documents,
+    health,
+    inbound_email,
+    matching,
+    postings,
+)
 from web.routes import router as web_router
 
 
@@ -24,6 +32,7 @@ def create_app() -> FastAPI:
     app.include_router(document_content.router, prefix="/api/v1")
     app.include_router(coding.router, prefix="/api/v1")
     app.include_router(postings.router, prefix="/api/v1")
+    app.include_router(matching.router, prefix="/api/v1")
     app.include_router(health.router)
     app.include_router(web_router)
     return app

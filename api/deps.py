@@ -75,6 +75,8 @@ def require_scope(scope: str) -> Callable[[ApiKey], Awaitable[ApiKey]]:
 
 ReadKey = Annotated[ApiKey, Depends(require_scope("documents:read"))]
 WriteKey = Annotated[ApiKey, Depends(require_scope("documents:write"))]
+MasterReadKey = Annotated[ApiKey, Depends(require_scope("master_data:read"))]
+MasterWriteKey = Annotated[ApiKey, Depends(require_scope("master_data:write"))]
 
 
 def actor_of(key: ApiKey) -> str:

@@ -13,6 +13,8 @@ class DocumentStatus(StrEnum):
     EXTRACTED = "extracted"
     CODING = "coding"
     CODED = "coded"  # every line's coding decided, by the model or a person
+    MATCHING = "matching"
+    MATCHED = "matched"  # checked for duplicates and against purchase orders, nothing open
     NEEDS_REVIEW = "needs_review"  # processed, with open exception cases for a person
     FAILED = "failed"
 
@@ -24,6 +26,7 @@ IN_PROGRESS = frozenset(
         DocumentStatus.READ,
         DocumentStatus.EXTRACTING,
         DocumentStatus.CODING,
+        DocumentStatus.MATCHING,
     }
 )
 

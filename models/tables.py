@@ -76,7 +76,16 @@ class User(SQLModel, table=True):
 
 
 class Supplier(SQLModel, table=True):
-    __table_args__ = (Index("ix_supplier_company_org", "company_id", "org_number"),)
+    """A supplier, as Bilag learned it from invoices or as the company's ERP pushed it.
+
+    ``external_id`` is the ERP's own id (upserts key on it); a supplier Bilag met first on an
+    invoice has none until the ERP claims it by org number.
+    """
+
+    __table_args__ = (
+        Index("ix_supplier_company_org", "company_id", "org_number"),
+        UniqueConstraint("company_id", "external_id", name="uq_supplier_company_external_id"),
+    )
 
     id: uuid.UUID = Field(default_factory=_id, primary_key=True)
     company_id: uuid.UUID = _company()
@@ -84,7 +93,20 @@ class Supplier(SQLModel, table=True):
     org_number: str | None = Field(default=None, max_length=20)
     vat_number: str | None = Field(default=None, max_length=32)
     country: str = Field(default="NO", max_length=2)
+    external_id: str | None = Field(default=None, max_length=100)
+    payment_terms_days: int | None = None
+    default_coding: dict[str, Any] | None = Field(
+        default=None,
+        sa_column=Column(JSON),
+        description="account, vat_code, department, project the ERP books this supplier on",
+    )
+    match_tolerances: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON), description="Overrides of the company's tolerances"
+    )
+    po_required: bool = Field(default=False, description="Its invoices must match an order")
+    active: bool = True
     created_at: datetime = _created()
+    updated_at: datetime = _created()
 
 
 class SupplierBankAccount(SQLModel, table=True):
@@ -443,3 +465,142 @@ class LineCoding(SQLModel, table=True):
     model_version: int | None = None
     decided_by: str | None = Field(default=None, max_length=100)
     decided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class LedgerCode(SQLModel, table=True):
+    """One value of a company's chart: a GL account, VAT code, department or project.
+
+    One table for the four because the ERP sends them alike (code, name, active) and coding
+    validates a line's values against them alike; VAT codes add their rate and the SAF-T
+    standard code they report under.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("company_id", "kind", "code", name="uq_ledgercode_company_kind_code"),
+    )
+
+    id: uuid.UUID = Field(default_factory=_id, primary_key=True)
+    company_id: uuid.UUID = _company()
+    kind: str = Field(max_length=16, description="account, vat_code, department or project")
+    code: str = Field(max_length=100, description="The ERP's code, also its external id")
+    name: str = Field(default="", max_length=300)
+    active: bool = True
+    vat_rate: Decimal | None = _money()
+    standard_code: str | None = Field(
+        default=None, max_length=16, description="SAF-T standard VAT code or account"
+    )
+    deductible: bool | None = Field(default=None, description="Input VAT that may be deducted")
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class MatchPolicy(SQLModel, table=True):
+    """A company's matching tolerances and defaults (see ``models.matching.records``)."""
+
+    company_id: uuid.UUID = Field(foreign_key="company.id", primary_key=True)
+    tolerances: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    three_way_default: bool = True
+    duplicate_window_days: int = 7
+    updated_at: datetime = _created()
+
+
+class PurchaseOrder(SQLModel, table=True):
+    """An order the ERP pushed. ``number_key`` is the number normalised for lookup from an
+    invoice's reference, which seldom prints it exactly as the ERP stores it."""
+
+    __table_args__ = (
+        UniqueConstraint("company_id", "external_id", name="uq_purchaseorder_company_external"),
+        Index("ix_purchaseorder_company_number_key", "company_id", "number_key"),
+        Index("ix_purchaseorder_company_supplier_status", "company_id", "supplier_id", "status"),
+    )
+
+    id: uuid.UUID = Field(default_factory=_id, primary_key=True)
+    company_id: uuid.UUID = _company()
+    external_id: str = Field(max_length=100)
+    number: str = Field(max_length=100)
+    number_key: str = Field(max_length=100)
+    supplier_id: uuid.UUID | None = Field(default=None, foreign_key="supplier.id")
+    supplier_external_id: str | None = Field(default=None, max_length=100)
+    currency: str = Field(max_length=3)
+    order_date: date | None = None
+    status: str = Field(default="open", max_length=16, description="open, closed, cancelled")
+    three_way: bool | None = Field(default=None, description="None: the company's default")
+    source: str = Field(default="api", max_length=16, description="api or ehf")
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class PurchaseOrderLine(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("order_id", "line_number"),)
+
+    id: uuid.UUID = Field(default_factory=_id, primary_key=True)
+    company_id: uuid.UUID = _company()
+    order_id: uuid.UUID = Field(foreign_key="purchaseorder.id", index=True)
+    line_number: int
+    item_code: str | None = Field(default=None, max_length=100)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    quantity: Decimal = _money(nullable=False, scale=4)
+    unit: str | None = Field(default=None, max_length=16)
+    unit_price: Decimal = _money(nullable=False, scale=4)
+    vat_rate: Decimal | None = _money()
+    account: str | None = Field(default=None, max_length=100)
+    closed: bool = False
+
+
+class GoodsReceipt(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("company_id", "external_id", name="uq_goodsreceipt_company_external"),
+    )
+
+    id: uuid.UUID = Field(default_factory=_id, primary_key=True)
+    company_id: uuid.UUID = _company()
+    external_id: str = Field(max_length=100)
+    receipt_date: date
+    source: str = Field(default="api", max_length=16, description="api or ehf")
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class GoodsReceiptLine(SQLModel, table=True):
+    """Quantity of one order line received (negative: returned). A receipt sent again
+    replaces its lines, so the received quantity is always the sum of the current lines."""
+
+    id: uuid.UUID = Field(default_factory=_id, primary_key=True)
+    company_id: uuid.UUID = _company()
+    receipt_id: uuid.UUID = Field(foreign_key="goodsreceipt.id", index=True)
+    order_line_id: uuid.UUID = Field(foreign_key="purchaseorderline.id", index=True)
+    quantity: Decimal = _money(nullable=False, scale=4)
+
+
+class InvoiceMatchRecord(SQLModel, table=True):
+    """The latest matching verdict of a document, with every line's reasons and numbers."""
+
+    __tablename__ = "invoicematch"
+    __table_args__ = (Index("ix_invoicematch_company_awaiting", "company_id", "awaiting_erp_data"),)
+
+    document_id: uuid.UUID = Field(foreign_key="document.id", primary_key=True)
+    company_id: uuid.UUID = _company()
+    invoice_id: uuid.UUID = Field(foreign_key="invoice.id")
+    outcome: str = Field(max_length=24)
+    mode: str | None = Field(default=None, max_length=16)
+    duplicate_of: uuid.UUID | None = Field(default=None, foreign_key="document.id")
+    awaiting_erp_data: bool = Field(
+        default=False,
+        description="Held for goods not yet received or an order not yet known: matched "
+        "again when the ERP sends them",
+    )
+    supplier_id: uuid.UUID | None = Field(default=None, foreign_key="supplier.id")
+    result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    matched_at: datetime = _created()
+
+
+class MatchAllocation(SQLModel, table=True):
+    """Quantity of an order line an invoice bills (negative for a credit note): the sum over
+    invoices is the line's invoiced quantity, so received goods are never billed twice."""
+
+    id: uuid.UUID = Field(default_factory=_id, primary_key=True)
+    company_id: uuid.UUID = _company()
+    document_id: uuid.UUID = Field(foreign_key="document.id", index=True)
+    order_line_id: uuid.UUID = Field(foreign_key="purchaseorderline.id", index=True)
+    quantity: Decimal = _money(nullable=False, scale=4)
+    amount: Decimal = _money(nullable=False)

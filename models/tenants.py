@@ -15,12 +15,13 @@ from datetime import timedelta
 from sqlmodel import Session, select
 
 from models.audit import record_audit
+from models.chart import seed_standard_vat_codes
 from models.column_types import utc_now
 from models.identifiers import normalize_org_number
 from models.tables import ApiKey, Company
 
 KEY_PREFIX = "bk"
-ALL_SCOPES = ("documents:read", "documents:write")
+ALL_SCOPES = ("documents:read", "documents:write", "master_data:read", "master_data:write")
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
@@ -51,6 +52,7 @@ def create_company(
     company = Company(name=name, org_number=normalized, base_currency=base_currency.upper())
     session.add(company)
     session.flush()
+    seed_standard_vat_codes(session, company.id)
     record_audit(
         session,
         company_id=company.id,

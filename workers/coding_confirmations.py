@@ -29,7 +29,7 @@ from models.column_types import utc_now
 from models.documents import set_status
 from models.exception_cases import sync_exception_cases
 from models.status import DocumentStatus
-from models.tables import Document, Invoice, LineCoding, ModelVersion
+from models.tables import Document, Invoice, InvoiceMatchRecord, LineCoding, ModelVersion
 from workers.coding_service import (
     line_codings,
     lines_to_code,
@@ -43,7 +43,14 @@ VALUE_LIMIT = 200  # LineCoding.value and the posting-history columns
 _CODING_OWNS = frozenset({CODING_CASE})
 # States a confirmation may move a document out of; any other (mid-pipeline, failed) is left
 # to the pipeline.
-_SETTLED = frozenset({DocumentStatus.EXTRACTED, DocumentStatus.CODED, DocumentStatus.NEEDS_REVIEW})
+_SETTLED = frozenset(
+    {
+        DocumentStatus.EXTRACTED,
+        DocumentStatus.CODED,
+        DocumentStatus.MATCHED,
+        DocumentStatus.NEEDS_REVIEW,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -219,11 +226,17 @@ def confirm_coding(
         session, document, unconfirmed_reason(open_pairs), owned_codes=_CODING_OWNS, actor=actor
     )
     if document.status in _SETTLED:
-        wanted = DocumentStatus.NEEDS_REVIEW if cases else DocumentStatus.CODED
+        wanted = DocumentStatus.NEEDS_REVIEW if cases else _cleared_status(session, document)
         if wanted != document.status:
             set_status(session, document, wanted, actor=actor)
     session.flush()
     return result
+
+
+def _cleared_status(session: Session, document: Document) -> DocumentStatus:
+    """Nothing open any more: the document shows the last stage it passed."""
+    matched = session.get(InvoiceMatchRecord, document.id) is not None
+    return DocumentStatus.MATCHED if matched else DocumentStatus.CODED
 
 
 def _why(state: str, probability: float | None, corrected: bool) -> str:

@@ -44,6 +44,8 @@ def enqueue_stage(
     run: int,
     stage: Stage = FIRST_STAGE,
     pages: int | None = None,
+    *,
+    job_id: str | None = None,
 ) -> None:
     """Queue ``stage`` for this run of the document, once; ``pages`` sizes its time limit."""
     settings = get_settings()
@@ -53,7 +55,7 @@ def enqueue_stage(
             str(document_id),
             run,
             stage.name,
-            job_id=job_id_for(document_id, run, stage),
+            job_id=job_id or job_id_for(document_id, run, stage),
             unique=True,
             job_timeout=stage.timeout(settings, pages),
             retry=Retry(max=settings.job_retries, interval=settings.job_retry_intervals)
@@ -65,6 +67,13 @@ def enqueue_stage(
         )
     except DuplicateJobError:
         log.debug("stage %s of run %s for %s is already queued", stage.name, run, document_id)
+
+
+def enqueue_stage_again(document_id: uuid.UUID | str, run: int, stage: Stage) -> None:
+    """Queue a stage that already ran for this run (new data for it arrived), under a job id of
+    its own; the stages after it follow as usual."""
+    again = f"{job_id_for(document_id, run, stage)}-again-{uuid.uuid4().hex[:12]}"
+    enqueue_stage(document_id, run, stage, job_id=again)
 
 
 def start_pipeline(document: Document) -> bool:

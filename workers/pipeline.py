@@ -2,7 +2,7 @@
 
 Each stage is one RQ job. A job finishing enqueues the next stage, so a document's progress is
 visible in its status and a failure is tied to the stage that failed. Later issues append
-match → approve → post to this list.
+approve → post to this list.
 """
 
 from collections.abc import Callable
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from models.settings import Settings
 from models.status import DocumentStatus
 from workers.coding_stage import code_document, coding_applies
+from workers.match_stage import match_applies, match_document
 from workers.stages import StageContext, extract_document, read_document, receive_document
 
 
@@ -64,6 +65,14 @@ PIPELINE: tuple[Stage, ...] = (
         DocumentStatus.CODED,
         _code_timeout,
         applies=coding_applies,
+    ),
+    Stage(
+        "match",
+        match_document,
+        DocumentStatus.MATCHING,
+        DocumentStatus.MATCHED,
+        lambda s, _: s.stage_timeout_seconds,
+        applies=match_applies,
     ),
 )
 _BY_NAME = {stage.name: stage for stage in PIPELINE}

@@ -29,6 +29,7 @@ from models.storage import BlobStore
 from models.tables import ApiKey, Document
 from workers.corrections import CorrectionError, correct_fields
 from workers.jobs import start_pipeline
+from workers.matching_jobs import rematch_document, was_matched
 from workers.readers import can_read, supported_media_types
 from workers.scorer_training import enqueue_scorer_training
 
@@ -232,4 +233,6 @@ def correct_document_fields(
     session.commit()
     if result.changed:
         enqueue_scorer_training(session, document.company_id)
+        if was_matched(session, document):
+            rematch_document(document)
     return DocumentOut.of_detail(load_document_detail(session, document))

@@ -156,7 +156,7 @@ def test_a_known_suppliers_invoice_is_coded_with_no_human_and_becomes_history(
     document = uploaded(client, tenant, an_invoice_pdf(invoice_number="C-1"), drain)
 
     # then both lines are coded as the history codes that supplier, with no human
-    assert document["status"]["code"] == "coded"
+    assert document["status"]["code"] == "matched"
     assert document["exceptions"] == []
     coding = coding_of(client, tenant, document)
     assert coding["complete"] is True and coding["open"] == []
@@ -278,7 +278,7 @@ def test_an_uncertain_coding_waits_for_a_person_whose_answer_resolves_it(client,
 
     # then the case is resolved and the document coded
     detail = client.get(f"/api/v1/documents/{document['id']}", headers=tenant.headers).json()
-    assert detail["status"]["code"] == "coded"
+    assert detail["status"]["code"] == "matched"
     assert open_cases(detail) == []
     with session_scope() as session:
         case_row = session.exec(
@@ -368,7 +368,7 @@ def test_a_stale_model_file_is_rebuilt_not_a_crash(client, tenant, drain):
 
     document = uploaded(client, tenant, an_invoice_pdf(invoice_number="C-4"), drain)
 
-    assert document["status"]["code"] == "coded"
+    assert document["status"]["code"] == "matched"
     with session_scope() as session:
         versions = session.exec(
             select(ModelVersion)

@@ -190,7 +190,7 @@ def _invoice_paying_to(account: str) -> bytes:
 def test_a_known_supplier_is_matched_and_its_account_accepted(client, tenant, drain):
     supplier_id = _register(tenant, "86011117947")
     document = _uploaded(client, tenant, _invoice_paying_to("8601.11.17947"), drain)
-    assert document["status"]["code"] == "extracted"
+    assert document["status"]["code"] == "matched"
     assert document["invoice"]["supplier_id"] == str(supplier_id)
     assert document["invoice"]["supplier_matched_by"] == "org_number"
     assert document["exceptions"] == []

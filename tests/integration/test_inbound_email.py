@@ -95,7 +95,7 @@ def test_a_mailed_pdf_invoice_becomes_an_email_document_and_is_extracted(client,
     drain()
 
     detail = client.get(document["links"]["self"], headers=tenant.headers).json()
-    assert detail["status"]["code"] == "extracted"
+    assert detail["status"]["code"] == "matched"
     assert detail["fields"]["invoice_number"]["value"] == "10042"
     assert detail["email"]["sender"] == "faktura@fjordlys.no"
     assert detail["email"]["subject"] == "Faktura 10042 fra Fjordlys Elektro AS"

@@ -73,7 +73,7 @@ def test_a_scanned_invoice_is_read_with_ocr_and_shows_page_images(client, tenant
     response = upload(client, tenant, scan, "skannet.png", "image/png")
     drain()
     document = _document(client, tenant, response)
-    assert document["status"]["code"] == "extracted", document["status"]
+    assert document["status"]["code"] == "matched", document["status"]
     assert document["media_type"] == "image/png"
     (page,) = document["pages"]
     assert page["source"] == "ocr"
@@ -97,7 +97,7 @@ def test_an_ehf_invoice_is_parsed_validated_and_shown_through_its_pdf(
     response = upload(client, tenant, ehf, "faktura.xml", "application/xml")
     drain()
     document = _document(client, tenant, response)
-    assert document["status"]["code"] == "extracted", document["status"]
+    assert document["status"]["code"] == "matched", document["status"]
     assert document["media_type"] == "application/xml"
     einvoice = document["einvoice"]
     assert einvoice["syntax"] == "ubl-invoice"
@@ -147,7 +147,7 @@ def test_a_factur_x_pdf_takes_its_fields_from_the_embedded_xml(client, tenant, d
     response = upload(client, tenant, data, "zugferd.pdf")
     drain()
     document = _document(client, tenant, response)
-    assert document["status"]["code"] in ("extracted", "needs_review"), document["status"]
+    assert document["status"]["code"] in ("matched", "needs_review"), document["status"]
     fields = _fields(document)
     assert fields["invoice_number"] == row["invoice_number"]
     assert Decimal(fields["total_amount"]) == Decimal(row["gross_total"])
@@ -223,7 +223,7 @@ def test_a_forking_worker_validates_e_invoices_with_rules_compiled_before_the_fo
     result = run_bilag("worker", "--burst", "--fork")
     assert result.returncode == 0, result.stderr
     valid, broken = (_document(client, tenant, response) for response in responses)
-    assert (valid["status"]["code"], valid["einvoice"]["validation"]) == ("extracted", "ok")
+    assert (valid["status"]["code"], valid["einvoice"]["validation"]) == ("matched", "ok")
     assert (broken["status"]["code"], broken["einvoice"]["validation"]) == (
         "needs_review",
         "fatal",
@@ -249,7 +249,7 @@ def test_an_extended_profile_factur_x_pdf_keeps_its_findings_without_being_held(
     assert document["einvoice"]["validation"] == "fatal"
     expected = set(row["en16931_failed_asserts"].split())
     assert expected <= {f["rule_id"] for f in document["einvoice"]["findings"]}
-    assert document["status"]["code"] == "extracted"
+    assert document["status"]["code"] == "matched"
     assert document["exceptions"] == []
 
 

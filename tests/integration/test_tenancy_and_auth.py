@@ -23,7 +23,7 @@ def test_company_b_cannot_see_or_touch_company_a_documents(client, tenant, other
     assert reprocess.status_code == 404
     assert client.get("/api/v1/documents", headers=other_tenant.headers).json()["items"] == []
     owner_view = client.get(f"/api/v1/documents/{document['id']}", headers=tenant.headers)
-    assert owner_view.json()["status"]["code"] == "extracted"
+    assert owner_view.json()["status"]["code"] == "matched"
 
 
 def test_the_same_file_sent_by_two_companies_is_two_documents(client, tenant, other_tenant):

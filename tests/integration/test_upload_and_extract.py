@@ -25,7 +25,7 @@ def test_uploaded_pdf_is_read_and_its_header_fields_stored(client, tenant, drain
 
     detail = client.get(f"/api/v1/documents/{document['id']}", headers=tenant.headers).json()
     assert detail["status"] == {
-        "code": "extracted",
+        "code": "matched",
         "reason": None,
         "message": None,
         "failed_stage": None,
@@ -104,7 +104,7 @@ def test_reprocess_runs_the_pipeline_again_and_is_audited(client, tenant, drain)
     assert response.json()["status"]["code"] == "received"
     drain()
     detail = client.get(document["links"]["self"], headers=tenant.headers).json()
-    assert detail["status"]["code"] == "extracted"
+    assert detail["status"]["code"] == "matched"
     assert detail["fields"]["invoice_number"]["value"] == "77005"
 
     from sqlmodel import col, select
@@ -125,11 +125,15 @@ def test_reprocess_runs_the_pipeline_again_and_is_audited(client, tenant, drain)
         ("reading", "read"),
         ("read", "extracting"),
         ("extracting", "extracted"),
-        ("extracted", "received"),
+        ("extracted", "matching"),
+        ("matching", "matched"),
+        ("matched", "received"),
         ("received", "reading"),
         ("reading", "read"),
         ("read", "extracting"),
         ("extracting", "extracted"),
+        ("extracted", "matching"),
+        ("matching", "matched"),
     ]
     assert all(e.actor and e.at.tzinfo is not None for e in events)
     reprocess = [e for e in events if e.action == "document.reprocess"]
