@@ -35,7 +35,11 @@ _PRICE_PLACES = Decimal("0.0001")
 
 @dataclass(frozen=True)
 class LineVerdict:
-    """A line's match and what it justifies on the invoice total: |quantity| x PO unit price."""
+    """A line's match and what it justifies on the invoice total: |quantity| x the unit price
+    accepted for it (the invoice's, when within the price tolerance). The total check is then
+    about the invoice's net amount against its accepted lines (rounding, a misread or altered
+    total, an invoice without lines), not a second price check that would hold every invoice
+    the line tolerances just let through."""
 
     match: LineMatch
     expected_value: Decimal
@@ -87,7 +91,8 @@ def check_matched_line(
         allocation=allocation,
         reasons=tuple(reasons),
     )
-    return LineVerdict(match, (abs(signed) * po_line.unit_price).quantize(CENT))
+    accepted_price = price if price is not None else po_line.unit_price
+    return LineVerdict(match, (abs(signed) * accepted_price).quantize(CENT))
 
 
 def line_quantity(line: InvoiceLineToMatch, candidate: CandidateLine, *, credit: bool) -> Decimal:

@@ -650,14 +650,22 @@ def test_a_rounding_difference_within_the_total_tolerance_passes():
     assert (match.outcome, match.reasons) == (MatchOutcome.MATCHED, ())
 
 
-def test_a_tolerated_price_counts_against_the_total_at_the_po_price():
-    # given a price 1 % over the PO, tolerated per line, but no total tolerance
+def test_a_tolerated_price_is_not_held_again_by_the_total():
+    # given a price 1 % over the PO, tolerated per line, and no total tolerance
     order = an_order()
     invoice = an_invoice(billing(order.lines[0], 10, "101.00"))
     tolerances = Tolerances(price_over=Limit(percent=D("2")))
     match = match_invoice_to_orders(invoice, [order], tolerances)
-    # then the total is compared with 10 x 100.00
+    # then the total is compared with 10 x 101.00, the price the line tolerance accepted
     assert match.lines[0].outcome is MatchOutcome.WITHIN_TOLERANCE
+    assert (match.outcome, codes(match)) == (MatchOutcome.WITHIN_TOLERANCE, [])
+
+
+def test_a_net_amount_beyond_the_accepted_lines_is_total_over_even_with_tolerated_prices():
+    order = an_order()
+    invoice = an_invoice(billing(order.lines[0], 10, "101.00"), net_amount=D("1010.01"))
+    tolerances = Tolerances(price_over=Limit(percent=D("2")))
+    match = match_invoice_to_orders(invoice, [order], tolerances)
     assert codes(match) == ["total_over"]
 
 
