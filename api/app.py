@@ -9,6 +9,7 @@ from api.routes import (
     documents,
     health,
     inbound_email,
+    master_data,
     matching,
     postings,
 )
@@ -33,6 +34,8 @@ def create_app() -> FastAPI:
     app.include_router(coding.router, prefix="/api/v1")
     app.include_router(postings.router, prefix="/api/v1")
     app.include_router(matching.router, prefix="/api/v1")
+    for router in master_data.routers:
+        app.include_router(router, prefix="/api/v1")
     app.include_router(health.router)
     app.include_router(web_router)
     return app
