@@ -11,6 +11,7 @@ sends them (``workers.matching_jobs``).
 
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from decimal import Decimal
 
 from sqlmodel import Session, col, or_, select
@@ -42,7 +43,14 @@ from models.tables import (
     PurchaseOrder,
     Supplier,
 )
-from workers.order_loading import candidate_orders, match_policy, order_references, order_states
+from workers.order_loading import (
+    candidate_orders,
+    match_policy,
+    order_references,
+    order_states,
+    tidy_price,
+    tidy_quantity,
+)
 from workers.stages import StageContext
 
 ACTOR = "worker"
@@ -142,8 +150,8 @@ def _invoice_to_match(
                 line_number=line.line_number,
                 description=line.description,
                 item_code=line.item_code,
-                quantity=_positive(line.quantity),
-                unit_price=_positive(line.unit_price),
+                quantity=_positive(line.quantity, tidy_quantity),
+                unit_price=_positive(line.unit_price, tidy_price),
                 amount=_positive(line.amount),
             )
             for line in lines
@@ -153,8 +161,12 @@ def _invoice_to_match(
     )
 
 
-def _positive(value: Decimal | None) -> Decimal | None:
-    return abs(value) if value is not None else None
+def _positive(
+    value: Decimal | None, tidy: Callable[[Decimal], Decimal] | None = None
+) -> Decimal | None:
+    if value is None:
+        return None
+    return tidy(abs(value)) if tidy is not None else abs(value)
 
 
 def _base_currency(session: Session, company_id: uuid.UUID) -> str:

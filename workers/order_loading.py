@@ -85,11 +85,11 @@ def order_states(
                 line_number=line.line_number,
                 item_code=line.item_code,
                 description=line.description,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
+                quantity=tidy_quantity(line.quantity),
+                unit_price=tidy_price(line.unit_price),
                 unit=line.unit,
-                received_quantity=received.get(line.id, Decimal("0")),
-                invoiced_quantity=invoiced.get(line.id, Decimal("0")),
+                received_quantity=tidy_quantity(received.get(line.id, Decimal("0"))),
+                invoiced_quantity=tidy_quantity(invoiced.get(line.id, Decimal("0"))),
                 account=line.account,
                 vat_rate=line.vat_rate,
                 closed=line.closed,
@@ -107,6 +107,19 @@ def order_states(
         )
         for order in orders
     ]
+
+
+def tidy_quantity(value: Decimal) -> Decimal:
+    """5.0000 as stored → 5, 2.5000 → 2.5: figures a clerk reads in a reason's message."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
+def tidy_price(value: Decimal) -> Decimal:
+    """1500.0000 as stored → 1500.00; 12.3450 → 12.345 (a price may have more than øre)."""
+    cents = value.quantize(Decimal("0.01"))
+    return cents if cents == value else value.normalize()
 
 
 def _mode(three_way: bool | None, default: bool) -> MatchMode:

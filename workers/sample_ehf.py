@@ -88,7 +88,8 @@ def render_sample_invoice_ehf(spec: SampleInvoice, extras: EhfExtras | None = No
         _cbc(category, "ID", _category(line.vat_rate))
         _cbc(category, "Percent", str(line.vat_rate))
         _cbc(_cac(category, "TaxScheme"), "ID", "VAT")
-        _amount(_cac(element, "Price"), "PriceAmount", line.unit_price, spec.currency)
+        price = _cbc(_cac(element, "Price"), "PriceAmount", _price_text(line.unit_price))
+        price.set("currencyID", spec.currency)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
@@ -140,6 +141,13 @@ def _cbc(parent: etree._Element, name: str, text: str) -> etree._Element:
     element = etree.SubElement(parent, f"{{{_CBC}}}{name}")
     element.text = text
     return element
+
+
+def _price_text(value: Decimal) -> str:
+    """A unit price as an ERP prints it: øre at least, up to four decimals when it has them
+    (a price of 45.5805 a unit is billed as such, not rounded to 45.58)."""
+    cents = value.quantize(Decimal("0.01"))
+    return f"{cents:.2f}" if cents == value else f"{value.normalize():f}"
 
 
 def _amount(parent: etree._Element, name: str, value: Decimal, currency: str) -> None:
