@@ -24,7 +24,7 @@ Decisions worth knowing:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from models.matching import findings
 from models.matching.assignment import CandidateLine, candidate_lines, match_lines
@@ -249,7 +249,7 @@ def _line_amount(
     if amount is not None:
         return amount
     if quantity is not None and unit_price is not None:
-        return (quantity * unit_price).quantize(CENT)
+        return (quantity * unit_price).quantize(CENT, rounding=ROUND_HALF_UP)
     return None
 
 
@@ -326,7 +326,9 @@ def _open_quantity(candidate: CandidateLine, *, credit: bool) -> Decimal:
 
 
 def _open_value(candidate: CandidateLine, *, credit: bool) -> Decimal:
-    return (_open_quantity(candidate, credit=credit) * candidate.line.unit_price).quantize(CENT)
+    return (_open_quantity(candidate, credit=credit) * candidate.line.unit_price).quantize(
+        CENT, rounding=ROUND_HALF_UP
+    )
 
 
 def _open_basis(orders: Sequence[OrderState]) -> str:
@@ -367,7 +369,7 @@ def _whole_invoice_match(
         order_id=candidate.order.order_id,
         line_id=candidate.line.line_id,
         quantity=signed,
-        amount=(signed * candidate.line.unit_price).quantize(CENT),
+        amount=(signed * candidate.line.unit_price).quantize(CENT, rounding=ROUND_HALF_UP),
     )
     return LineMatch(
         WHOLE_INVOICE_LINE,

@@ -9,7 +9,7 @@ tolerated up to the company's (or supplier's) ``fee_amount`` in total. Only whol
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from models.matching.records import InvoiceLineToMatch
 
@@ -76,4 +76,4 @@ def fee_line_amount(line: InvoiceLineToMatch) -> Decimal:
     if line.unit_price is None:
         return Decimal(0)
     quantity = line.quantity if line.quantity is not None else Decimal(1)
-    return (quantity * line.unit_price).quantize(Decimal("0.01"))
+    return (quantity * line.unit_price).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

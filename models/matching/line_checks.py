@@ -12,7 +12,7 @@ corrected invoice that follows it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from models.matching import findings
 from models.matching.assignment import CandidateLine
@@ -81,7 +81,7 @@ def check_matched_line(
             order_id=order.order_id,
             line_id=po_line.line_id,
             quantity=signed,
-            amount=(signed * billed_price).quantize(CENT),
+            amount=(signed * billed_price).quantize(CENT, rounding=ROUND_HALF_UP),
         )
     match = LineMatch(
         line_number=line.line_number,
@@ -92,7 +92,7 @@ def check_matched_line(
         reasons=tuple(reasons),
     )
     accepted_price = price if price is not None else po_line.unit_price
-    return LineVerdict(match, (abs(signed) * accepted_price).quantize(CENT))
+    return LineVerdict(match, (abs(signed) * accepted_price).quantize(CENT, rounding=ROUND_HALF_UP))
 
 
 def line_quantity(line: InvoiceLineToMatch, candidate: CandidateLine, *, credit: bool) -> Decimal:
@@ -129,7 +129,9 @@ def line_unit_price(
         return None
     amount = abs(line.amount) if credit else line.amount
     po_price = candidate.line.unit_price
-    if (quantity * po_price).quantize(CENT) == amount.quantize(CENT):
+    if (quantity * po_price).quantize(CENT, rounding=ROUND_HALF_UP) == amount.quantize(
+        CENT, rounding=ROUND_HALF_UP
+    ):
         return po_price
     return (amount / quantity).quantize(_PRICE_PLACES)
 

@@ -824,3 +824,12 @@ def test_a_thousand_random_invoices_against_small_candidate_sets_run():
         assert len(match.lines) == len(billed)
         outcomes.add(match.outcome)
     assert {MatchOutcome.MATCHED, MatchOutcome.EXCEPTION} <= outcomes
+
+
+def test_line_amounts_are_rounded_half_up_as_invoices_print_them():
+    # 2 x 10.0025 = 20.005: an invoicing system prints 20.01, banker's rounding would say 20.00
+    order = an_order(a_po_line(quantity=D("2"), unit_price=D("10.0025"), received_quantity=D("2")))
+    invoice = an_invoice(billing(order.lines[0], amount=D("20.01")), net_amount=D("20.01"))
+    match = match_invoice_to_orders(invoice, [order], NONE)
+    assert (match.outcome, codes(match)) == (MatchOutcome.MATCHED, [])
+    assert match.allocations[0].amount == D("20.01")
