@@ -12,7 +12,7 @@ from models.tables import AuditEvent
 from tests.builders import SUPPLIER_ORG_NUMBER, an_invoice
 from tests.integration.helpers import upload
 from workers.sample_ehf import EhfExtras, render_sample_invoice_ehf
-from workers.samples import SampleLine
+from workers.samples import SampleLine, render_sample_invoice_pdf
 
 BANK_ACCOUNT = EhfExtras().bank_account
 ORDER = "4500012"
@@ -325,3 +325,19 @@ def test_another_companys_key_cannot_read_a_match(
     response = client.get(f"/api/v1/documents/{document['id']}/match", headers=other_tenant.headers)
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_the_same_invoice_as_ehf_and_as_pdf_is_a_duplicate_of_whichever_came_first(
+    client, tenant, drain, supplier_with_order
+):
+    spec = an_invoice(invoice_number="F-90")
+    ehf = render_sample_invoice_ehf(spec, EhfExtras(embed_pdf=False))
+    first = upload(client, tenant, ehf, "F-90.xml", "application/xml").json()
+    drain()
+    printed = upload(client, tenant, render_sample_invoice_pdf(spec), "F-90.pdf").json()
+    drain()
+    match = match_of(client, tenant, printed)
+    assert (codes(match), match["duplicate_of"]) == (["duplicate_invoice"], first["id"])
+    (finding,) = match["reasons"]
+    assert "arrived twice, as ehf and as api" in finding["message"]
+    assert status_and_cases(client, tenant, printed) == ("needs_review", ["duplicate_invoice"])
