@@ -1,8 +1,8 @@
 """`bilag demo`: a working Bilag on one machine with nothing but the defaults.
 
 Migrates the SQLite database, starts its own redis-server unless ``REDIS_URL`` is set, seeds a
-demo company with suppliers, two years of posting history (and its coding model) and sample
-invoices, then runs the web server and one worker until
+demo company with suppliers, two years of posting history (and its coding model), purchase
+orders with goods receipts and sample invoices, then runs the web server and one worker until
 Ctrl-C, stopping everything it started.
 """
 
@@ -24,6 +24,12 @@ from sqlmodel import Session, select
 from models.db import session_scope
 from models.identifiers import vat_number_for
 from models.ingest import ingest_document, stage_bytes
+from models.master_data import (
+    GoodsReceiptLineRecord,
+    GoodsReceiptRecord,
+    PurchaseOrderLineRecord,
+    PurchaseOrderRecord,
+)
 from models.migrate import upgrade_to_head
 from models.settings import get_settings
 from models.status import Channel
@@ -33,6 +39,7 @@ from models.tenants import company_by_org_number, create_company, issue_api_key
 from workers.coding_training import train_company_coding
 from workers.invoice_generator import generated_invoices, scan_of
 from workers.jobs import start_pipeline
+from workers.master_data_store import store_goods_receipts, store_purchase_orders
 from workers.posting_history_store import store_history_rows
 from workers.sample_ehf import EhfExtras, render_sample_invoice_ehf
 from workers.sample_history import demo_history
@@ -47,10 +54,14 @@ _VAT = Decimal("25")
 
 @dataclass(frozen=True)
 class DemoSupplier:
+    """``received``: per invoice line, how much of it the demo's order has received; None
+    when the supplier is not bought from on orders."""
+
     name: str
     org_number: str
     account: str
     lines: tuple[SampleLine, ...]
+    received: tuple[Decimal, ...] | None = None
 
 
 DEMO_SUPPLIERS = (
@@ -62,6 +73,7 @@ DEMO_SUPPLIERS = (
             SampleLine("Elektrikertimer", Decimal("6"), Decimal("950.00"), _VAT),
             SampleLine("Kabel og materiell", Decimal("1"), Decimal("1480.50"), _VAT),
         ),
+        received=(Decimal("6"), Decimal("1")),  # all delivered: the invoice matches
     ),
     DemoSupplier(
         "Kontorhuset Bergen AS",
@@ -71,6 +83,7 @@ DEMO_SUPPLIERS = (
             SampleLine("Kopipapir A4, 5 x 500 ark", Decimal("4"), Decimal("329.00"), _VAT),
             SampleLine("Blekkpatroner", Decimal("2"), Decimal("1189.90"), _VAT),
         ),
+        received=(Decimal("4"), Decimal("0")),  # cartridges not delivered: waits for goods
     ),
     DemoSupplier(
         "Vestland Reinhold AS",
@@ -113,6 +126,7 @@ def seed_demo() -> tuple[Company, str]:
             session, name=DEMO_COMPANY_NAME, org_number=DEMO_COMPANY_ORG_NUMBER, actor=DEMO_ACTOR
         )
         _seed_suppliers(session, company)
+        _seed_orders(session, company)
         store_history_rows(
             session, company.id, demo_history(date.today()), actor=DEMO_ACTOR, detail="demo"
         )
@@ -182,6 +196,47 @@ def _seed_suppliers(session: Session, company: Company) -> None:
                 company_id=company.id, supplier_id=supplier.id, account=demo.account
             )
         )
+
+
+def _seed_orders(session: Session, company: Company) -> None:
+    """An order per supplier bought from on orders, with what has been received of it."""
+    ordered = [(n, demo) for n, demo in enumerate(DEMO_SUPPLIERS) if demo.received is not None]
+    orders = [
+        PurchaseOrderRecord(
+            external_id=f"DEMO-PO-{4500 + n}",
+            number=f"{4500 + n}",
+            currency="NOK",
+            supplier_org_number=demo.org_number,
+            order_date=date.today() - timedelta(days=30),
+            lines=tuple(
+                PurchaseOrderLineRecord(
+                    line_number=number,
+                    description=line.description,
+                    quantity=line.quantity,
+                    unit_price=line.unit_price,
+                    vat_rate=line.vat_rate,
+                )
+                for number, line in enumerate(demo.lines, start=1)
+            ),
+        )
+        for n, demo in ordered
+    ]
+    store_purchase_orders(session, company.id, orders, actor=DEMO_ACTOR)
+    session.flush()
+    receipts = [
+        GoodsReceiptRecord(
+            external_id=f"DEMO-GR-{4500 + n}",
+            order_number=f"{4500 + n}",
+            receipt_date=date.today() - timedelta(days=7),
+            lines=tuple(
+                GoodsReceiptLineRecord(order_line_number=number, quantity=quantity)
+                for number, quantity in enumerate(demo.received or (), start=1)
+                if quantity
+            ),
+        )
+        for n, demo in ordered
+    ]
+    store_goods_receipts(session, company.id, receipts, actor=DEMO_ACTOR)
 
 
 def _free_port(preferred: int) -> int:
