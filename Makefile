@@ -40,6 +40,7 @@ test: setup services
 	$(BIN)/pytest
 
 bench: setup services
+	$(BIN)/bilag bench matching
 	$(BIN)/python scripts/bench.py
 
 lint: setup

@@ -50,7 +50,7 @@ from models.matching.records import (
     ReasonFinding,
     Tolerances,
 )
-from models.matching.tolerance import merge_tolerances, within
+from models.matching.tolerance import merge_tolerances
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
@@ -562,22 +562,12 @@ class _Generator:
         offset: Callable[[Decimal], Decimal],
         *,
         exact_limit: bool,
-        fit_total: bool = False,
     ) -> InvoiceToMatch:
-        """An invoice billing one line at ``offset(PO price)`` from the PO price.
-
-        ``fit_total``: bill few enough units that the total's deviation stays within the total
-        tolerances too (the engine checks the total once every line passes), so a tolerated
-        price is not turned into a total_over by a large quantity.
-        """
+        """An invoice billing one line at ``offset(PO price)`` from the PO price."""
         draft = self._order(supplier)
         price = self._price_with_exact_limit(draft, supplier) if exact_limit else self._price(draft)
         unit_price = (price + offset(price)).quantize(CENT)
         quantity = self.rng.randint(1, 20)
-        while fit_total and quantity > 1:
-            if _total_within(supplier.tolerances, price, unit_price, quantity):
-                break
-            quantity -= 1
         line = self._line(draft, price=price, quantity=quantity)
         return self._invoice(supplier, [self._billing(line, price=unit_price)], [draft])
 
@@ -599,7 +589,7 @@ class _Generator:
             inside = max(CENT, (allowed / 2).quantize(CENT, rounding=ROUND_FLOOR))
             return inside if over else -inside
 
-        invoice = self._price_case(supplier, offset, exact_limit=False, fit_total=True)
+        invoice = self._price_case(supplier, offset, exact_limit=False)
         return [_Planned("invoice", invoice, MatchOutcome.WITHIN_TOLERANCE)]
 
     def _case_price_over(self, supplier: _Supplier) -> list[_Planned]:
@@ -623,7 +613,7 @@ class _Generator:
     def _case_at_price_limit(self, supplier: _Supplier) -> list[_Planned]:
         limit = supplier.tolerances.price_over
         invoice = self._price_case(
-            supplier, lambda price: _allowance(limit, price), exact_limit=True, fit_total=True
+            supplier, lambda price: _allowance(limit, price), exact_limit=True
         )
         return [_Planned("invoice", invoice, MatchOutcome.WITHIN_TOLERANCE)]
 
@@ -820,15 +810,6 @@ def _allowance(limit: Limit, expected: Decimal) -> Decimal:
     if limit.amount is not None:
         bounds.append(limit.amount)
     return min(bounds) if bounds else ZERO
-
-
-def _total_within(
-    tolerances: Tolerances, po_price: Decimal, unit_price: Decimal, quantity: int
-) -> bool:
-    expected = po_price * quantity
-    deviation = unit_price * quantity - expected
-    limit = tolerances.total_over if deviation > 0 else tolerances.total_under
-    return within(limit, expected, abs(deviation))
 
 
 def generate_company(
