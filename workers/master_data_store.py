@@ -83,6 +83,9 @@ class StoredBatch(Generic[RowT]):
 
     outcomes: list[Stored[RowT] | Rejected]
     affected_suppliers: set[uuid.UUID] = field(default_factory=set)
+    # Suppliers whose tolerance overrides or PO requirement changed: their held invoices are
+    # judged again.
+    rules_changed: set[uuid.UUID] = field(default_factory=set)
 
 
 # -- Records the API and the readers hand over ------------------------------------------------
@@ -307,6 +310,7 @@ def store_suppliers(
     ]
     accounts = _bank_account_rows(session, known_ids)
     outcomes: list[Stored[Supplier] | Rejected] = []
+    rules_changed: set[uuid.UUID] = set()
     new_accounts = _ChildRows()
     for record in records:
         existing = by_external.get(record.external_id)
@@ -314,12 +318,19 @@ def store_suppliers(
         if existing is None and record.org_number and claimable.get(record.org_number):
             existing = claimable[record.org_number].pop(0)
             claimed = True
+        rules_before = _matching_rules(existing) if existing is not None else None
         stored = _upsert_supplier(
             session, company_id, record, existing, accounts, new_accounts, actor, claimed
         )
         outcomes.append(stored)
+        if rules_before is not None and rules_before != _matching_rules(stored.row):
+            rules_changed.add(stored.row.id)
     new_accounts.write(session)
-    return StoredBatch(outcomes)
+    return StoredBatch(outcomes, rules_changed=rules_changed)
+
+
+def _matching_rules(supplier: Supplier) -> tuple[Any, bool]:
+    return supplier.match_tolerances, supplier.po_required
 
 
 def _supplier_values(record: SupplierRecord) -> dict[str, Any]:

@@ -1,8 +1,10 @@
 """Matching an invoice again when what it waited for arrives.
 
 An invoice held because goods were not received yet, or because it names an order the ERP has
-not sent, is matched again as soon as the ERP sends a receipt or an order of that supplier; a
-clerk's correction of an invoice that was already matched re-runs the match as well. The job is
+not sent, is matched again as soon as the ERP sends a receipt or an order of that supplier;
+invoices held for any matching reason are matched again when the tolerances that held them
+change (the company's policy, or a supplier's overrides); a clerk's correction of an invoice
+that was already matched re-runs the match as well. The job is
 the pipeline's own match stage (``run_stage``), queued under a fresh job id so it runs even when
 the stage already ran for this run of the document.
 """
@@ -13,6 +15,7 @@ import uuid
 from redis.exceptions import RedisError
 from sqlmodel import Session, col, select
 
+from models.matching.records import MatchOutcome
 from models.status import IN_PROGRESS, DocumentStatus
 from models.tables import Document, InvoiceMatchRecord
 from workers.jobs import enqueue_stage_again
@@ -39,6 +42,27 @@ def rematch_waiting_invoices(
         )
     )
     return sum(rematch_document(document) for document in documents)
+
+
+def rematch_held_invoices(
+    session: Session, company_id: uuid.UUID, supplier_ids: set[uuid.UUID] | None
+) -> int:
+    """Queue the match of every invoice held by matching (of these suppliers, or all of the
+    company's when None), after its tolerances changed; duplicates stay as they are."""
+    if supplier_ids is not None and not supplier_ids:
+        return 0
+    query = (
+        select(Document)
+        .join(InvoiceMatchRecord, col(InvoiceMatchRecord.document_id) == Document.id)
+        .where(
+            InvoiceMatchRecord.company_id == company_id,
+            InvoiceMatchRecord.outcome == MatchOutcome.EXCEPTION.value,
+            col(InvoiceMatchRecord.duplicate_of).is_(None),
+        )
+    )
+    if supplier_ids is not None:
+        query = query.where(col(InvoiceMatchRecord.supplier_id).in_(supplier_ids))
+    return sum(rematch_document(document) for document in session.exec(query))
 
 
 def rematch_document(document: Document) -> bool:

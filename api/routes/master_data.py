@@ -80,7 +80,7 @@ from workers.master_data_store import (
     store_suppliers,
     suppliers_by_id,
 )
-from workers.matching_jobs import rematch_waiting_invoices
+from workers.matching_jobs import rematch_held_invoices, rematch_waiting_invoices
 from workers.readers.ubl_order import (
     OrderDocumentError,
     parse_order_xml,
@@ -296,6 +296,10 @@ def _after_commit(session: Session, company_id: uuid.UUID, batch: StoredBatch[An
         queued = rematch_waiting_invoices(session, company_id, batch.affected_suppliers)
         if queued:
             log.info("queued %d waiting invoices for matching again", queued)
+    if batch.rules_changed:
+        queued = rematch_held_invoices(session, company_id, batch.rules_changed)
+        if queued:
+            log.info("queued %d held invoices for matching under new tolerances", queued)
 
 
 def _problems_out(problems: Sequence[FieldProblem]) -> list[FieldProblemOut]:
@@ -1023,6 +1027,8 @@ def get_matching_policy(key: MasterReadKey, session: SessionDep) -> MatchPolicyO
 def _store_policy(session: Session, item: MatchPolicyIn, key: ApiKey) -> MatchPolicyUpserted:
     stored = store_match_policy(session, key.company_id, item.record(), actor=actor_of(key))
     _commit(session)
+    if stored.result is not UpsertResult.UNCHANGED:
+        rematch_held_invoices(session, key.company_id, None)
     shown = MatchPolicyOut.of(stored.row)
     return MatchPolicyUpserted.model_validate({**dict(shown), "result": stored.result})
 

@@ -341,3 +341,38 @@ def test_the_same_invoice_as_ehf_and_as_pdf_is_a_duplicate_of_whichever_came_fir
     (finding,) = match["reasons"]
     assert "arrived twice, as ehf and as api" in finding["message"]
     assert status_and_cases(client, tenant, printed) == ("needs_review", ["duplicate_invoice"])
+
+
+def test_held_invoices_are_judged_again_when_the_tolerances_change(
+    client, tenant, drain, supplier_with_order
+):
+    receive(client, tenant, "GR-100", {1: 2})
+    document = send_invoice(client, tenant, "F-100", [(("Kontorstol Ergo", Decimal("1530")), 2)])
+    drain()
+    assert codes(match_of(client, tenant, document)) == ["price_over"]
+
+    policy = {"tolerances": {"price_over": {"percent": "2"}}}
+    assert client.put("/api/v1/matching/policy", json=policy, headers=tenant.headers).is_success
+    drain()
+    assert match_of(client, tenant, document)["outcome"] == "within_tolerance"
+    assert status_and_cases(client, tenant, document) == ("matched", [])
+
+    strict = {
+        "name": "Fjordlys Elektro AS",
+        "org_number": SUPPLIER_ORG_NUMBER,
+        "bank_accounts": [BANK_ACCOUNT],
+        "match_tolerances": {"price_over": {"amount": "0"}},
+    }
+    assert client.put("/api/v1/suppliers/V-100", json=strict, headers=tenant.headers).is_success
+    drain()
+    # Only invoices held by matching are judged again; a cleared one stays cleared.
+    assert match_of(client, tenant, document)["outcome"] == "within_tolerance"
+
+    receive(client, tenant, "GR-101", {1: 1})
+    later = send_invoice(client, tenant, "F-101", [(("Kontorstol Ergo", Decimal("1575")), 1)])
+    drain()
+    assert codes(match_of(client, tenant, later)) == ["price_over"]
+    loose = {**strict, "match_tolerances": {"price_over": {"percent": "5"}}}
+    assert client.put("/api/v1/suppliers/V-100", json=loose, headers=tenant.headers).is_success
+    drain()
+    assert match_of(client, tenant, later)["outcome"] == "within_tolerance"
