@@ -21,6 +21,7 @@ from models.column_types import utc_now
 from models.exception_cases import ExceptionReason, sync_exception_cases
 from models.matching.duplicates import DuplicateFinding, InvoiceFingerprint, find_duplicate
 from models.matching.engine import match_invoice_to_orders
+from models.matching.order_numbers import order_references
 from models.matching.records import (
     InvoiceLineToMatch,
     InvoiceMatch,
@@ -46,7 +47,6 @@ from models.tables import (
 from workers.order_loading import (
     candidate_orders,
     match_policy,
-    order_references,
     order_states,
     tidy_price,
     tidy_quantity,
@@ -74,7 +74,7 @@ def match_document(ctx: StageContext) -> DocumentStatus | None:
     if invoice is None:
         return None
     policy = match_policy(session, document.company_id)
-    supplier = session.get(Supplier, invoice.supplier_id) if invoice.supplier_id else None
+    supplier = _locked_supplier(session, invoice.supplier_id)
     duplicate = _duplicate_of(session, document, invoice, policy.duplicate_window_days)
     if duplicate is not None:
         result = _duplicate_match(duplicate)
@@ -87,6 +87,18 @@ def match_document(ctx: StageContext) -> DocumentStatus | None:
         session, document, _exception_reasons(result), owned_codes=MATCH_OWNS, actor=ACTOR
     )
     return DocumentStatus.NEEDS_REVIEW if cases else None
+
+
+def _locked_supplier(session: Session, supplier_id: uuid.UUID | None) -> Supplier | None:
+    """The invoice's supplier, locked until the verdict commits: two workers matching two
+    invoices of one supplier at once would each miss the other as a duplicate, and could bill
+    the same received quantity twice. ``FOR NO KEY UPDATE`` leaves rows that merely refer to
+    the supplier free to be written."""
+    if supplier_id is None:
+        return None
+    return session.exec(
+        select(Supplier).where(Supplier.id == supplier_id).with_for_update(key_share=True)
+    ).first()
 
 
 def _invoice_of(session: Session, document: Document) -> Invoice | None:

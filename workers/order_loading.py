@@ -6,7 +6,6 @@ the invoice being matched left out of the invoiced sum, so matching it again nev
 own earlier allocation against it.
 """
 
-import re
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -24,16 +23,6 @@ from models.tables import (
     PurchaseOrder,
     PurchaseOrderLine,
 )
-
-# "4711, 4712", "4711; 4712", "4711 og 4712": one invoice may name several orders.
-_SEPARATORS = re.compile(r"\s*(?:[,;]|\s(?:og|and|och|&)\s)\s*", re.IGNORECASE)
-
-
-def order_references(po_number: str | None) -> tuple[str, ...]:
-    """The PO numbers an invoice's reference field names, as printed."""
-    if not po_number:
-        return ()
-    return tuple(part for part in _SEPARATORS.split(po_number) if part.strip())
 
 
 def candidate_orders(
@@ -55,7 +44,11 @@ def candidate_orders(
         )
     else:
         return []
-    return list(session.exec(query.order_by(col(PurchaseOrder.number))))
+    # Locked until the verdict commits, in one order (by id) so two matches never deadlock:
+    # an invoice naming another supplier's order must not bill a quantity that supplier's
+    # invoice is billing at the same moment.
+    query = query.order_by(col(PurchaseOrder.id)).with_for_update(key_share=True)
+    return list(session.exec(query))
 
 
 def order_states(

@@ -91,3 +91,14 @@ def prefer_supplier(orders: Iterable[OrderState], supplier_id: str | None) -> li
     orders = list(orders)
     own = [order for order in orders if supplier_id and order.supplier_id == supplier_id]
     return own or orders
+
+
+# "4711, 4712", "4711; 4712", "4711 og 4712": one invoice may name several orders.
+_SEPARATORS = re.compile(r"\s*(?:[,;]|\s(?:og|and|och|&)\s)\s*", re.IGNORECASE)
+
+
+def order_references(po_number: str | None) -> tuple[str, ...]:
+    """The PO numbers an invoice's reference field names, as printed."""
+    if not po_number:
+        return ()
+    return tuple(part for part in _SEPARATORS.split(po_number) if part.strip())
