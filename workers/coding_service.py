@@ -123,20 +123,22 @@ def choose_supplier_identity(
     known: Sequence[tuple[str | None, str | None, int]],
     org_number: str | None,
     names: Sequence[str],
+    external_id: str | None = None,
 ) -> SupplierIdentity:
     """The identity the history already knows this supplier by, else one made from the invoice.
 
     ``known`` holds (supplier_id, supplier_name, postings) of history rows that may be this
     supplier. An ERP's history names suppliers by its own ids (or only by name), an invoice by
     org number; the two meet where a history row's id is the org number (Bilag's own postings,
-    or an ERP keyed by org number) or its name is the invoice's supplier's. Of those the
+    or an ERP keyed by org number) or the ERP's id of the invoice's supplier (``external_id``,
+    from the supplier master data), or its name is the invoice's supplier's. Of those the
     identity with the most postings wins, since that is where the supplier's habits are.
     """
     wanted = {normalised_name(name) for name in names if name and normalised_name(name)}
     name = next((n for n in names if n), "")
     tallies: dict[str, tuple[int, str | None, str]] = {}
     for supplier_id, supplier_name, postings in known:
-        same_id = bool(org_number) and supplier_id == org_number
+        same_id = supplier_id is not None and supplier_id in (org_number, external_id)
         same_name = normalised_name(supplier_name or "") in wanted
         if not (same_id or same_name):
             continue
@@ -153,14 +155,20 @@ def choose_supplier_identity(
 
 
 def supplier_identity(
-    session: Session, company_id: uuid.UUID, org_number: str | None, names: Sequence[str]
+    session: Session,
+    company_id: uuid.UUID,
+    org_number: str | None,
+    names: Sequence[str],
+    external_id: str | None = None,
 ) -> SupplierIdentity:
     """:func:`choose_supplier_identity` over the company's history rows that may be the
-    supplier (same id as the org number, or the same name in any case)."""
+    supplier (the org number or the ERP's id as the supplier id, or the same name in any
+    case)."""
     lowered = sorted({name.lower() for name in names if name})
     conditions = []
-    if org_number:
-        conditions.append(col(PostingHistory.supplier_id) == org_number)
+    ids = [value for value in (org_number, external_id) if value]
+    if ids:
+        conditions.append(col(PostingHistory.supplier_id).in_(ids))
     if lowered:
         conditions.append(func.lower(col(PostingHistory.supplier_name)).in_(lowered))
     known: list[tuple[str | None, str | None, int]] = []
@@ -173,7 +181,7 @@ def supplier_identity(
                 .group_by(col(PostingHistory.supplier_id), col(PostingHistory.supplier_name))
             )
         ]
-    return choose_supplier_identity(known, org_number, names)
+    return choose_supplier_identity(known, org_number, names, external_id)
 
 
 @dataclass(frozen=True)
@@ -209,7 +217,8 @@ def lines_to_code(session: Session, document: Document, invoice: Invoice) -> lis
     supplier = session.get(Supplier, invoice.supplier_id) if invoice.supplier_id else None
     org_number = (supplier.org_number if supplier else None) or invoice.supplier_org_number
     names = [n for n in (supplier.name if supplier else None, invoice.supplier_name) if n]
-    identity = supplier_identity(session, document.company_id, org_number, names)
+    external_id = supplier.external_id if supplier else None
+    identity = supplier_identity(session, document.company_id, org_number, names, external_id)
     company = session.get(Company, document.company_id)
     currency = invoice.currency or (company.base_currency if company else "NOK")
     posting_date = invoice.invoice_date or document.received_at.date()

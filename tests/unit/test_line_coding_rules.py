@@ -78,3 +78,14 @@ def test_of_several_identities_the_one_with_most_postings_wins():
     known = [("10023", "Fjordlys Elektro AS", 3), (ORG, "Fjordlys Elektro AS", 40)]
     identity = choose_supplier_identity(known, ORG, ["Fjordlys Elektro AS"])
     assert identity.key == f"id:{ORG}"
+
+
+def test_a_supplier_the_erp_pushed_is_known_by_its_erp_id_whatever_its_history_name():
+    known = [
+        ("10023", "Fjordlys El. (gml. navn)", 120),  # the ERP's id, under an old name
+        ("10099", "Fjordlys Bygg AS", 300),
+    ]
+    identity = choose_supplier_identity(known, ORG, ["Fjordlys Elektro AS"], external_id="10023")
+    assert (identity.key, identity.supplier_id) == ("id:10023", "10023")
+    unlinked = choose_supplier_identity(known, ORG, ["Fjordlys Elektro AS"])
+    assert unlinked.key == f"id:{ORG}"
