@@ -38,9 +38,12 @@ from models.identifiers import (
 from models.master_data import (
     GoodsReceiptLineRecord,
     GoodsReceiptRecord,
+    LedgerCodeRecord,
+    MatchPolicyRecord,
     OrderStatus,
     PurchaseOrderLineRecord,
     PurchaseOrderRecord,
+    SupplierRecord,
 )
 from models.matching.records import Tolerances
 from models.matching.tolerance import merge_tolerances, tolerances_from_mapping
@@ -48,11 +51,8 @@ from models.tables import GoodsReceipt, LedgerCode, MatchPolicy, PurchaseOrder, 
 from models.vat_codes import load_standard_vat_codes
 from workers.master_data_store import (
     FieldProblem,
-    LedgerCodeRecord,
-    MatchPolicyRecord,
     OrderLineView,
     ReceiptLineView,
-    SupplierRecord,
     UpsertResult,
     canonical_tolerances,
     plain_decimal,

@@ -1,4 +1,5 @@
-"""Purchase orders and goods receipts as an ERP sends them, before they are stored.
+"""Master data as an ERP sends it, before it is stored: suppliers, chart codes, the matching
+policy, purchase orders and goods receipts.
 
 The API's JSON and the EHF Order / ReceiptAdvice readers both produce these records, so one
 upsert path stores them whatever the wire format. References between records use the ERP's own
@@ -7,10 +8,15 @@ identifiers (``external_id``, order number, line number): the ERP does not know 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
+
+from models.chart import LedgerKind
+from models.matching.records import Tolerances
 
 
 class OrderStatus(StrEnum):
@@ -63,3 +69,42 @@ class GoodsReceiptRecord:
     order_number: str | None
     receipt_date: date
     lines: tuple[GoodsReceiptLineRecord, ...]
+
+
+@dataclass(frozen=True)
+class SupplierRecord:
+    """A supplier as the ERP keeps it; identifiers are already normalised.
+
+    ``bank_accounts`` None keeps the accounts Bilag has; a tuple (even an empty one) replaces
+    them. ``match_tolerances`` holds only the overridden tolerances, in stored form.
+    """
+
+    external_id: str
+    name: str
+    org_number: str | None = None
+    vat_number: str | None = None
+    country: str = "NO"
+    bank_accounts: tuple[str, ...] | None = None
+    default_coding: Mapping[str, str] | None = None
+    payment_terms_days: int | None = None
+    match_tolerances: Mapping[str, Any] | None = None
+    po_required: bool = False
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class LedgerCodeRecord:
+    kind: LedgerKind
+    code: str
+    name: str = ""
+    active: bool = True
+    vat_rate: Decimal | None = None
+    standard_code: str | None = None
+    deductible: bool | None = None
+
+
+@dataclass(frozen=True)
+class MatchPolicyRecord:
+    tolerances: Tolerances
+    three_way_default: bool = True
+    duplicate_window_days: int = 7

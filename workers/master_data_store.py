@@ -28,10 +28,16 @@ from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from models.audit import record_audit
-from models.chart import LedgerKind
 from models.column_types import utc_now
 from models.cursor import InvalidCursorError, decode_cursor, encode_cursor
-from models.master_data import GoodsReceiptRecord, PurchaseOrderLineRecord, PurchaseOrderRecord
+from models.master_data import (
+    GoodsReceiptRecord,
+    LedgerCodeRecord,
+    MatchPolicyRecord,
+    PurchaseOrderLineRecord,
+    PurchaseOrderRecord,
+    SupplierRecord,
+)
 from models.matching.order_numbers import normalise_order_number
 from models.matching.records import Tolerances
 from models.matching.tolerance import tolerances_to_mapping
@@ -86,48 +92,6 @@ class StoredBatch(Generic[RowT]):
     # Suppliers whose tolerance overrides or PO requirement changed: their held invoices are
     # judged again.
     rules_changed: set[uuid.UUID] = field(default_factory=set)
-
-
-# -- Records the API and the readers hand over ------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SupplierRecord:
-    """A supplier as the ERP keeps it; identifiers are already normalised.
-
-    ``bank_accounts`` None keeps the accounts Bilag has; a tuple (even an empty one) replaces
-    them. ``match_tolerances`` holds only the overridden tolerances, in stored form.
-    """
-
-    external_id: str
-    name: str
-    org_number: str | None = None
-    vat_number: str | None = None
-    country: str = "NO"
-    bank_accounts: tuple[str, ...] | None = None
-    default_coding: Mapping[str, str] | None = None
-    payment_terms_days: int | None = None
-    match_tolerances: Mapping[str, Any] | None = None
-    po_required: bool = False
-    active: bool = True
-
-
-@dataclass(frozen=True)
-class LedgerCodeRecord:
-    kind: LedgerKind
-    code: str
-    name: str = ""
-    active: bool = True
-    vat_rate: Decimal | None = None
-    standard_code: str | None = None
-    deductible: bool | None = None
-
-
-@dataclass(frozen=True)
-class MatchPolicyRecord:
-    tolerances: Tolerances
-    three_way_default: bool = True
-    duplicate_window_days: int = 7
 
 
 # -- Values as the audit trail and comparisons see them ---------------------------------------
