@@ -531,22 +531,82 @@ _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"description": "The record (bulk: every record) is invalid; the problems say why"},
 }
 
+# -- Routes every resource has ----------------------------------------------------------------
+
+Finder = Callable[[Session, ApiKey, str], Any]
+
+
+def _by_external_id(table: type[Supplier] | type[PurchaseOrder] | type[GoodsReceipt]) -> Finder:
+    def find(session: Session, key: ApiKey, external_id: str) -> Any:
+        return session.exec(
+            select(table).where(
+                table.company_id == key.company_id, table.external_id == external_id
+            )
+        ).first()
+
+    return find
+
+
+def _keyed_routes(
+    router: APIRouter,
+    resource: _Resource[Any, Any],
+    out: type[BaseModel],
+    find: Finder,
+    *,
+    name: str,
+    plural: str,
+    put_description: str | None = None,
+) -> None:
+    """Bulk upsert, one record by its id, and upsert by it: alike for every kind of master data,
+    keyed by the ERP's own id (a chart code is its own id)."""
+
+    @router.post(
+        "/bulk",
+        response_model=BulkOut,
+        summary=f"Upsert up to 5,000 {plural}",
+        responses=_WRITE_ERRORS,
+        openapi_extra=_request_body(resource.model, bulk=True),
+        operation_id=f"bulk_{name}",
+    )
+    async def bulk(
+        request: Request, key: MasterWriteKey, session: SessionDep, settings: SettingsDep
+    ) -> BulkOut:
+        return await _bulk(request, key, session, resource, settings.max_upload_bytes)
+
+    @router.get(
+        "/{external_id:path}",
+        response_model=out,
+        summary=f"One {resource.noun}",
+        operation_id=f"get_{name}",
+    )
+    def one(external_id: str, key: MasterReadKey, session: SessionDep) -> Any:
+        return _one(session, resource, find(session, key, external_id), external_id)
+
+    @router.put(
+        "/{external_id:path}",
+        response_model=resource.upserted,
+        summary=f"Create or replace a {resource.noun}",
+        description=put_description,
+        responses={201: {"model": resource.upserted, "description": "Created"}, **_WRITE_ERRORS},
+        openapi_extra=_request_body(resource.model),
+        operation_id=f"put_{name}",
+    )
+    async def put(
+        external_id: str,
+        request: Request,
+        response: Response,
+        key: MasterWriteKey,
+        session: SessionDep,
+        settings: SettingsDep,
+    ) -> Any:
+        return await _put(
+            request, external_id, key, session, response, resource, settings.max_upload_bytes
+        )
+
+
 # -- Suppliers --------------------------------------------------------------------------------
 
 suppliers = APIRouter(prefix="/suppliers", tags=["master data"])
-
-
-@suppliers.post(
-    "/bulk",
-    response_model=BulkOut,
-    summary="Upsert up to 5,000 suppliers",
-    responses=_WRITE_ERRORS,
-    openapi_extra=_request_body(SupplierIn, bulk=True),
-)
-async def bulk_suppliers(
-    request: Request, key: MasterWriteKey, session: SessionDep, settings: SettingsDep
-) -> BulkOut:
-    return await _bulk(request, key, session, SUPPLIERS, settings.max_upload_bytes)
 
 
 @suppliers.get("", response_model=ListOut[SupplierOut], summary="The company's suppliers")
@@ -575,39 +635,19 @@ def list_suppliers(
     )
 
 
-@suppliers.get("/{external_id:path}", response_model=SupplierOut, summary="One supplier")
-def get_supplier(external_id: str, key: MasterReadKey, session: SessionDep) -> Any:
-    row = session.exec(
-        select(Supplier).where(
-            Supplier.company_id == key.company_id, Supplier.external_id == external_id
-        )
-    ).first()
-    return _one(session, SUPPLIERS, row, external_id)
-
-
-@suppliers.put(
-    "/{external_id:path}",
-    response_model=SupplierUpserted,
-    summary="Create or replace a supplier",
-    description=(
+_keyed_routes(
+    suppliers,
+    SUPPLIERS,
+    SupplierOut,
+    _by_external_id(Supplier),
+    name="supplier",
+    plural="suppliers",
+    put_description=(
         "Upserts by the ERP's id. A supplier Bilag created from an invoice (same org number, "
         "no external id) is claimed rather than duplicated. `bank_accounts` replaces the "
         "supplier's accounts; leave it out to keep them."
     ),
-    responses={201: {"model": SupplierUpserted, "description": "Created"}, **_WRITE_ERRORS},
-    openapi_extra=_request_body(SupplierIn),
 )
-async def put_supplier(
-    external_id: str,
-    request: Request,
-    response: Response,
-    key: MasterWriteKey,
-    session: SessionDep,
-    settings: SettingsDep,
-) -> Any:
-    return await _put(
-        request, external_id, key, session, response, SUPPLIERS, settings.max_upload_bytes
-    )
 
 
 # -- Ledger codes -----------------------------------------------------------------------------
@@ -618,29 +658,17 @@ def _ledger_router(kind: LedgerKind, path: str, noun: str) -> APIRouter:
     resource = _ledger_resource(kind, noun)
     out: type[BaseModel] = VatCodeOut if kind is LedgerKind.VAT_CODE else LedgerCodeOut
     router = APIRouter(prefix=f"/{path}", tags=["master data"])
+    plural = path.replace("-", " ")
 
     def company_codes(key: ApiKey) -> Any:
         return select(LedgerCode).where(
             LedgerCode.company_id == key.company_id, LedgerCode.kind == kind.value
         )
 
-    @router.post(
-        "/bulk",
-        response_model=BulkOut,
-        summary=f"Upsert up to 5,000 {path.replace('-', ' ')}",
-        responses=_WRITE_ERRORS,
-        openapi_extra=_request_body(resource.model, bulk=True),
-        operation_id=f"bulk_{kind.value}",
-    )
-    async def bulk(
-        request: Request, key: MasterWriteKey, session: SessionDep, settings: SettingsDep
-    ) -> BulkOut:
-        return await _bulk(request, key, session, resource, settings.max_upload_bytes)
-
     @router.get(
         "",
         response_model=ListOut[out],  # type: ignore[valid-type]
-        summary=f"The company's {path.replace('-', ' ')}, by code",
+        summary=f"The company's {plural}, by code",
         operation_id=f"list_{kind.value}",
     )
     def listing(
@@ -664,36 +692,10 @@ def _ledger_router(kind: LedgerKind, path: str, noun: str) -> APIRouter:
             limit,
         )
 
-    @router.get(
-        "/{code:path}",
-        response_model=out,
-        summary=f"One {noun}",
-        operation_id=f"get_{kind.value}",
-    )
-    def one(code: str, key: MasterReadKey, session: SessionDep) -> Any:
-        row = session.exec(company_codes(key).where(LedgerCode.code == code)).first()
-        return _one(session, resource, row, code)
+    def find(session: Session, key: ApiKey, code: str) -> Any:
+        return session.exec(company_codes(key).where(LedgerCode.code == code)).first()
 
-    @router.put(
-        "/{code:path}",
-        response_model=resource.upserted,
-        summary=f"Create or replace a {noun}",
-        responses={201: {"model": resource.upserted, "description": "Created"}, **_WRITE_ERRORS},
-        openapi_extra=_request_body(resource.model),
-        operation_id=f"put_{kind.value}",
-    )
-    async def put(
-        code: str,
-        request: Request,
-        response: Response,
-        key: MasterWriteKey,
-        session: SessionDep,
-        settings: SettingsDep,
-    ) -> Any:
-        return await _put(
-            request, code, key, session, response, resource, settings.max_upload_bytes
-        )
-
+    _keyed_routes(router, resource, out, find, name=kind.value, plural=plural)
     return router
 
 
@@ -814,19 +816,6 @@ async def _post_xml_or_json(
 
 
 @purchase_orders.post(
-    "/bulk",
-    response_model=BulkOut,
-    summary="Upsert up to 5,000 purchase orders",
-    responses=_WRITE_ERRORS,
-    openapi_extra=_request_body(PurchaseOrderIn, bulk=True),
-)
-async def bulk_purchase_orders(
-    request: Request, key: MasterWriteKey, session: SessionDep, settings: SettingsDep
-) -> BulkOut:
-    return await _bulk(request, key, session, ORDERS, settings.max_upload_bytes)
-
-
-@purchase_orders.post(
     "",
     response_model=PurchaseOrderUpserted,
     summary="Upsert a purchase order sent as EHF Order XML (or as a JSON record)",
@@ -883,58 +872,23 @@ def list_purchase_orders(
     )
 
 
-@purchase_orders.get(
-    "/{external_id:path}", response_model=PurchaseOrderOut, summary="One purchase order"
-)
-def get_purchase_order(external_id: str, key: MasterReadKey, session: SessionDep) -> Any:
-    row = session.exec(
-        select(PurchaseOrder).where(
-            PurchaseOrder.company_id == key.company_id, PurchaseOrder.external_id == external_id
-        )
-    ).first()
-    return _one(session, ORDERS, row, external_id)
-
-
-@purchase_orders.put(
-    "/{external_id:path}",
-    response_model=PurchaseOrderUpserted,
-    summary="Create or replace a purchase order",
-    description=(
+_keyed_routes(
+    purchase_orders,
+    ORDERS,
+    PurchaseOrderOut,
+    _by_external_id(PurchaseOrder),
+    name="purchase_order",
+    plural="purchase orders",
+    put_description=(
         "Lines are upserted by `line_number`. A line left out is deleted, unless goods were "
         "received or invoiced against it: then it is kept with `closed: true`."
     ),
-    responses={201: {"model": PurchaseOrderUpserted, "description": "Created"}, **_WRITE_ERRORS},
-    openapi_extra=_request_body(PurchaseOrderIn),
 )
-async def put_purchase_order(
-    external_id: str,
-    request: Request,
-    response: Response,
-    key: MasterWriteKey,
-    session: SessionDep,
-    settings: SettingsDep,
-) -> Any:
-    return await _put(
-        request, external_id, key, session, response, ORDERS, settings.max_upload_bytes
-    )
 
 
 # -- Goods receipts ---------------------------------------------------------------------------
 
 goods_receipts = APIRouter(prefix="/goods-receipts", tags=["master data"])
-
-
-@goods_receipts.post(
-    "/bulk",
-    response_model=BulkOut,
-    summary="Upsert up to 5,000 goods receipts",
-    responses=_WRITE_ERRORS,
-    openapi_extra=_request_body(GoodsReceiptIn, bulk=True),
-)
-async def bulk_goods_receipts(
-    request: Request, key: MasterWriteKey, session: SessionDep, settings: SettingsDep
-) -> BulkOut:
-    return await _bulk(request, key, session, RECEIPTS, settings.max_upload_bytes)
 
 
 @goods_receipts.post(
@@ -979,37 +933,15 @@ def list_goods_receipts(
     )
 
 
-@goods_receipts.get(
-    "/{external_id:path}", response_model=GoodsReceiptOut, summary="One goods receipt"
+_keyed_routes(
+    goods_receipts,
+    RECEIPTS,
+    GoodsReceiptOut,
+    _by_external_id(GoodsReceipt),
+    name="goods_receipt",
+    plural="goods receipts",
+    put_description="Sending a receipt again replaces its lines.",
 )
-def get_goods_receipt(external_id: str, key: MasterReadKey, session: SessionDep) -> Any:
-    row = session.exec(
-        select(GoodsReceipt).where(
-            GoodsReceipt.company_id == key.company_id, GoodsReceipt.external_id == external_id
-        )
-    ).first()
-    return _one(session, RECEIPTS, row, external_id)
-
-
-@goods_receipts.put(
-    "/{external_id:path}",
-    response_model=GoodsReceiptUpserted,
-    summary="Create or replace a goods receipt",
-    description="Sending a receipt again replaces its lines.",
-    responses={201: {"model": GoodsReceiptUpserted, "description": "Created"}, **_WRITE_ERRORS},
-    openapi_extra=_request_body(GoodsReceiptIn),
-)
-async def put_goods_receipt(
-    external_id: str,
-    request: Request,
-    response: Response,
-    key: MasterWriteKey,
-    session: SessionDep,
-    settings: SettingsDep,
-) -> Any:
-    return await _put(
-        request, external_id, key, session, response, RECEIPTS, settings.max_upload_bytes
-    )
 
 
 # -- Matching policy --------------------------------------------------------------------------
