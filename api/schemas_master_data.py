@@ -29,6 +29,7 @@ from pydantic import (
 )
 
 from models.chart import LedgerKind
+from models.decimals import plain_decimal
 from models.identifiers import (
     normalize_bank_account,
     normalize_iban,
@@ -55,7 +56,6 @@ from workers.master_data_store import (
     ReceiptLineView,
     UpsertResult,
     canonical_tolerances,
-    plain_decimal,
 )
 
 MAX_LINE_NUMBER = 2**31 - 1

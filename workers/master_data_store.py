@@ -30,6 +30,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from models.audit import record_audit
 from models.column_types import utc_now
 from models.cursor import InvalidCursorError, decode_cursor, encode_cursor
+from models.decimals import plain_decimal
 from models.master_data import (
     GoodsReceiptRecord,
     LedgerCodeRecord,
@@ -95,13 +96,6 @@ class StoredBatch(Generic[RowT]):
 
 
 # -- Values as the audit trail and comparisons see them ---------------------------------------
-
-
-def plain_decimal(value: Decimal) -> str:
-    """``Decimal("12.5000")`` as ``"12.5"``, ``Decimal("1E+2")`` as ``"100"``: the database
-    pads to its scale and JSON numbers may come in exponent form, neither of which is news."""
-    text = f"{value.normalize():f}"
-    return "0" if text in ("-0", "0") else text
 
 
 def canonical_tolerances(tolerances: Tolerances, keys: Iterable[str] | None = None) -> dict:

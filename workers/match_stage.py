@@ -18,6 +18,7 @@ from sqlmodel import Session, col, or_, select
 
 from models.audit import record_audit
 from models.column_types import utc_now
+from models.decimals import tidy_price, tidy_quantity
 from models.exception_cases import ExceptionReason, sync_exception_cases
 from models.matching.duplicates import DuplicateFinding, InvoiceFingerprint, find_duplicate
 from models.matching.engine import match_invoice_to_orders
@@ -48,8 +49,6 @@ from workers.order_loading import (
     candidate_orders,
     match_policy,
     order_states,
-    tidy_price,
-    tidy_quantity,
 )
 from workers.stages import StageContext
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
+from models.decimals import tidy_price, tidy_quantity
 from models.master_data import OrderStatus
 from models.matching.order_numbers import normalise_order_number
 from models.matching.records import MatchMode, OrderLineState, OrderState
@@ -100,19 +101,6 @@ def order_states(
         )
         for order in orders
     ]
-
-
-def tidy_quantity(value: Decimal) -> Decimal:
-    """5.0000 as stored → 5, 2.5000 → 2.5: figures a clerk reads in a reason's message."""
-    if value == value.to_integral_value():
-        return value.quantize(Decimal(1))
-    return value.normalize()
-
-
-def tidy_price(value: Decimal) -> Decimal:
-    """1500.0000 as stored → 1500.00; 12.3450 → 12.345 (a price may have more than øre)."""
-    cents = value.quantize(Decimal("0.01"))
-    return cents if cents == value else value.normalize()
 
 
 def _mode(three_way: bool | None, default: bool) -> MatchMode:

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from lxml import etree
 
+from models.decimals import tidy_price
 from models.identifiers import vat_number_for
 from workers.samples import SampleInvoice, render_sample_invoice_pdf
 
@@ -146,8 +147,7 @@ def _cbc(parent: etree._Element, name: str, text: str) -> etree._Element:
 def _price_text(value: Decimal) -> str:
     """A unit price as an ERP prints it: øre at least, up to four decimals when it has them
     (a price of 45.5805 a unit is billed as such, not rounded to 45.58)."""
-    cents = value.quantize(Decimal("0.01"))
-    return f"{cents:.2f}" if cents == value else f"{value.normalize():f}"
+    return f"{tidy_price(value):f}"
 
 
 def _amount(parent: etree._Element, name: str, value: Decimal, currency: str) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from models.decimals import tidy_quantity
 from models.matching import findings
 from models.matching.assignment import CandidateLine
 from models.matching.findings import CENT
@@ -110,7 +111,7 @@ def line_quantity(line: InvoiceLineToMatch, candidate: CandidateLine, *, credit:
         amount = abs(line.amount) if credit else line.amount
         derived = amount / po_price
         if derived == derived.quantize(_QUANTITY_PLACES):
-            return _tidy(derived.quantize(_QUANTITY_PLACES))
+            return tidy_quantity(derived.quantize(_QUANTITY_PLACES))
     open_quantity = candidate.line.invoiced_quantity if credit else candidate.open_quantity
     return max(open_quantity, Decimal(0))
 
@@ -188,10 +189,3 @@ def _check_quantity(
     return [
         findings.quantity_over(code, order, line, signed, base, tolerances.quantity_over)
     ], False
-
-
-def _tidy(value: Decimal) -> Decimal:
-    """4.0000 → 4, 2.5000 → 2.5: a derived quantity printed as a clerk would write it."""
-    if value == value.to_integral_value():
-        return value.quantize(Decimal(1))
-    return value.normalize()

@@ -13,6 +13,7 @@ from dataclasses import fields, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from models.decimals import plain_decimal
 from models.matching.records import Limit, Tolerances
 
 _HUNDRED = Decimal(100)
@@ -41,17 +42,10 @@ def describe(limit: Limit) -> str:
     if limit.percent is None and limit.amount is None:
         return "none allowed"
     if limit.amount is None:
-        return f"{_plain(limit.percent)} %"
+        return f"{plain_decimal(limit.percent)} %"
     if limit.percent is None:
         return f"{limit.amount:f}"
-    return f"{_plain(limit.percent)} % or {limit.amount:f}, the stricter"
-
-
-def _plain(value: Decimal | None) -> str:
-    """A percentage without trailing zeros ("2", "2.5"), never in exponent form."""
-    assert value is not None
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return f"{plain_decimal(limit.percent)} % or {limit.amount:f}, the stricter"
 
 
 def merge_tolerances(base: Tolerances, overrides: Mapping[str, Any]) -> Tolerances:
