@@ -29,7 +29,7 @@ from models.column_types import utc_now
 from models.documents import set_status
 from models.exception_cases import sync_exception_cases
 from models.status import DocumentStatus
-from models.tables import Document, Invoice, InvoiceMatchRecord, LineCoding, ModelVersion
+from models.tables import Document, Invoice, LineCoding, ModelVersion
 from workers.coding_service import (
     line_codings,
     lines_to_code,
@@ -38,6 +38,7 @@ from workers.coding_service import (
 )
 from workers.coding_training import CODING_KIND
 from workers.company_extraction import active_version
+from workers.match_stage import was_matched
 
 VALUE_LIMIT = 200  # LineCoding.value and the posting-history columns
 _CODING_OWNS = frozenset({CODING_CASE})
@@ -235,8 +236,7 @@ def confirm_coding(
 
 def _cleared_status(session: Session, document: Document) -> DocumentStatus:
     """Nothing open any more: the document shows the last stage it passed."""
-    matched = session.get(InvoiceMatchRecord, document.id) is not None
-    return DocumentStatus.MATCHED if matched else DocumentStatus.CODED
+    return DocumentStatus.MATCHED if was_matched(session, document) else DocumentStatus.CODED
 
 
 def _why(state: str, probability: float | None, corrected: bool) -> str:

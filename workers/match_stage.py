@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
 
+from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, or_, select
 
 from models.audit import record_audit
@@ -45,6 +46,7 @@ from models.tables import (
     PurchaseOrder,
     Supplier,
 )
+from workers.coding_service import invoice_of
 from workers.order_loading import (
     candidate_orders,
     match_policy,
@@ -63,13 +65,18 @@ WAITING_FOR_ERP = frozenset(
 
 def match_applies(ctx: StageContext) -> bool:
     """Anything read as an invoice is checked; a document with no invoice has nothing to match."""
-    return _invoice_of(ctx.session, ctx.document) is not None
+    return invoice_of(ctx.session, ctx.document) is not None
+
+
+def was_matched(session: Session, document: Document) -> bool:
+    """Whether the document has been through this stage (and has a verdict)."""
+    return session.get(InvoiceMatchRecord, document.id) is not None
 
 
 def match_document(ctx: StageContext) -> DocumentStatus | None:
     """Returns ``needs_review`` while any case (of this stage or an earlier one) is open."""
     session, document = ctx.session, ctx.document
-    invoice = _invoice_of(session, document)
+    invoice = invoice_of(session, document)
     if invoice is None:
         return None
     policy = match_policy(session, document.company_id)
@@ -98,10 +105,6 @@ def _locked_supplier(session: Session, supplier_id: uuid.UUID | None) -> Supplie
     return session.exec(
         select(Supplier).where(Supplier.id == supplier_id).with_for_update(key_share=True)
     ).first()
-
-
-def _invoice_of(session: Session, document: Document) -> Invoice | None:
-    return session.exec(select(Invoice).where(Invoice.document_id == document.id)).first()
 
 
 def _match_against_orders(
@@ -201,6 +204,12 @@ def _duplicate_of(
     rows = session.exec(
         select(Invoice, Document)
         .join(Document, col(Document.id) == Invoice.document_id)
+        # A supplier may have thousands of invoices: read what a fingerprint needs, not each
+        # document's e-invoice JSON.
+        .options(
+            load_only(*_FINGERPRINT_INVOICE_COLUMNS),
+            load_only(*_FINGERPRINT_DOCUMENT_COLUMNS),
+        )
         .where(
             Invoice.company_id == document.company_id,
             same_supplier,
@@ -215,6 +224,22 @@ def _duplicate_of(
     )
     earlier = [_fingerprint(other_document, other) for other, other_document in rows]
     return find_duplicate(this, earlier, window_days=window_days)
+
+
+_FINGERPRINT_INVOICE_COLUMNS = (
+    Invoice.supplier_id,
+    Invoice.supplier_org_number,
+    Invoice.invoice_number,
+    Invoice.document_type,
+    Invoice.currency,
+    Invoice.total_amount,
+    Invoice.invoice_date,
+)
+_FINGERPRINT_DOCUMENT_COLUMNS = (
+    Document.received_at,
+    Document.channel,
+    Document.einvoice_syntax,
+)
 
 
 def _fingerprint(document: Document, invoice: Invoice) -> InvoiceFingerprint:

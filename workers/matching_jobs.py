@@ -11,6 +11,7 @@ the stage already ran for this run of the document.
 
 import logging
 import uuid
+from typing import Any
 
 from redis.exceptions import RedisError
 from sqlmodel import Session, col, select
@@ -32,16 +33,12 @@ def rematch_waiting_invoices(
     how many were queued. Call it after the ERP's data is committed."""
     if not supplier_ids:
         return 0
-    documents = session.exec(
-        select(Document)
-        .join(InvoiceMatchRecord, col(InvoiceMatchRecord.document_id) == Document.id)
-        .where(
-            InvoiceMatchRecord.company_id == company_id,
-            col(InvoiceMatchRecord.awaiting_erp_data).is_(True),
-            col(InvoiceMatchRecord.supplier_id).in_(supplier_ids),
-        )
+    return _rematch_where(
+        session,
+        company_id,
+        col(InvoiceMatchRecord.awaiting_erp_data).is_(True),
+        col(InvoiceMatchRecord.supplier_id).in_(supplier_ids),
     )
-    return sum(rematch_document(document) for document in documents)
 
 
 def rematch_held_invoices(
@@ -51,18 +48,25 @@ def rematch_held_invoices(
     company's when None), after its tolerances changed; duplicates stay as they are."""
     if supplier_ids is not None and not supplier_ids:
         return 0
-    query = (
+    of_suppliers = (
+        [col(InvoiceMatchRecord.supplier_id).in_(supplier_ids)] if supplier_ids is not None else []
+    )
+    return _rematch_where(
+        session,
+        company_id,
+        InvoiceMatchRecord.outcome == MatchOutcome.EXCEPTION.value,
+        col(InvoiceMatchRecord.duplicate_of).is_(None),
+        *of_suppliers,
+    )
+
+
+def _rematch_where(session: Session, company_id: uuid.UUID, *conditions: Any) -> int:
+    documents = session.exec(
         select(Document)
         .join(InvoiceMatchRecord, col(InvoiceMatchRecord.document_id) == Document.id)
-        .where(
-            InvoiceMatchRecord.company_id == company_id,
-            InvoiceMatchRecord.outcome == MatchOutcome.EXCEPTION.value,
-            col(InvoiceMatchRecord.duplicate_of).is_(None),
-        )
+        .where(InvoiceMatchRecord.company_id == company_id, *conditions)
     )
-    if supplier_ids is not None:
-        query = query.where(col(InvoiceMatchRecord.supplier_id).in_(supplier_ids))
-    return sum(rematch_document(document) for document in session.exec(query))
+    return sum(rematch_document(document) for document in documents)
 
 
 def rematch_document(document: Document) -> bool:
@@ -76,7 +80,3 @@ def rematch_document(document: Document) -> bool:
         log.exception("could not queue matching of document %s again", document.id)
         return False
     return True
-
-
-def was_matched(session: Session, document: Document) -> bool:
-    return session.get(InvoiceMatchRecord, document.id) is not None

@@ -29,7 +29,8 @@ from models.storage import BlobStore
 from models.tables import ApiKey, Document
 from workers.corrections import CorrectionError, correct_fields
 from workers.jobs import start_pipeline
-from workers.matching_jobs import rematch_document, was_matched
+from workers.match_stage import was_matched
+from workers.matching_jobs import rematch_document
 from workers.readers import can_read, supported_media_types
 from workers.scorer_training import enqueue_scorer_training
 

@@ -21,7 +21,7 @@ import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import APIRouter, Query, Request, Response
@@ -704,15 +704,6 @@ def _ledger_router(kind: LedgerKind, path: str, noun: str) -> APIRouter:
 purchase_orders = APIRouter(prefix="/purchase-orders", tags=["master data"])
 
 
-def _round_price(price: Decimal) -> Decimal:
-    """UBL states a price per base quantity (120.00 per 12): the division need not end within
-    the 4 decimals a unit price is kept with, so an EHF price is rounded, half up."""
-    exponent = price.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -4:
-        return price.quantize(_FOUR_PLACES, rounding=ROUND_HALF_UP)
-    return price
-
-
 def _order_fields(record: PurchaseOrderRecord) -> dict[str, Any]:
     """An EHF order as the JSON record it stands for, so it meets the same rules."""
     return {
@@ -731,7 +722,7 @@ def _order_fields(record: PurchaseOrderRecord) -> dict[str, Any]:
                 "description": line.description,
                 "quantity": line.quantity,
                 "unit": line.unit,
-                "unit_price": _round_price(line.unit_price),
+                "unit_price": line.unit_price,
                 "vat_rate": line.vat_rate,
                 "account": line.account,
             }

@@ -12,6 +12,7 @@ from api.schemas_matching import DocumentMatchOut, RematchOut
 from models.audit import record_audit
 from models.status import IN_PROGRESS, DocumentStatus
 from models.tables import InvoiceMatchRecord
+from workers.match_stage import was_matched
 from workers.matching_jobs import rematch_document
 
 router = APIRouter(prefix="/documents", tags=["matching"])
@@ -51,7 +52,7 @@ def rematch(document_id: uuid.UUID, key: WriteKey, session: SessionDep) -> JSONR
             f"Document {document_id} is {document.status}; reprocess a failed document, and "
             "wait for one in progress to finish.",
         )
-    if session.get(InvoiceMatchRecord, document.id) is None:
+    if not was_matched(session, document):
         raise Problem(409, "not_matched", f"Document {document_id} has no invoice to match.")
     if not rematch_document(document):
         raise Problem(503, "queue_unavailable", "The job queue cannot be reached; try again.")

@@ -1,6 +1,8 @@
-from decimal import Decimal as D
+from decimal import Decimal
 
 from models.decimals import plain_decimal, tidy_price, tidy_quantity
+
+D = Decimal
 
 
 def test_decimals_are_written_without_padding_or_exponents():

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal, DecimalException
+from decimal import ROUND_HALF_UP, Decimal, DecimalException
 from typing import Literal
 
 from lxml import etree
@@ -52,6 +52,7 @@ _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:Z|[+-]\d{2}:\d{2})?")
 # Line numbers are stored as integers; the largest a 32-bit database column holds.
 _LINE_NUMBER = re.compile(r"[0-9]{1,10}")
 _MAX_LINE_NUMBER = 2**31 - 1
+_UNIT_PRICE_PLACES = Decimal("0.0001")
 # Schemes whose identifier is a Norwegian organisation number: the Peppol ICD for
 # Enhetsregisteret, and the legacy EHF 2 name for it. A CompanyID without a scheme is tried too.
 _ORG_NUMBER_SCHEMES = frozenset({"0192", "NO:ORGNR"})
@@ -305,18 +306,20 @@ class _OrderReader(XmlReader):
         """Net price per one unit of the ordered quantity.
 
         UBL states the price per BaseQuantity units (BT-149 on invoices), e.g. 120.00 per 12
-        pieces; dividing gives what the invoice line's unit price is compared with.
+        pieces; dividing gives what the invoice line's unit price is compared with. The division
+        need not end within the four decimals a unit price is kept with, so it is rounded to
+        them, half up.
         """
         price = self.required_amount(item, "cac:Price/cbc:PriceAmount", "price")
         base = self.amount(item, "cac:Price/cbc:BaseQuantity")
         if base is None or base == 1:
-            return price
+            return _unit_price_places(price)
         if base <= 0:
             raise OrderDocumentError(
                 f"{where(item)}: the price's base quantity {base} is not positive."
             )
         try:
-            return price / base
+            return _unit_price_places(price / base)
         except DecimalException as error:  # pragma: no cover - base is a positive decimal
             raise OrderDocumentError(f"{where(item)}: the price cannot be divided.") from error
 
@@ -409,3 +412,11 @@ def _unreadable(element: _Node, text: str, problem: str) -> OrderDocumentError:
 def _at(node: _Node) -> str:
     """Where a missing value was looked for: the document, or the element's path."""
     return "The document" if node.getparent() is None else where(node)
+
+
+def _unit_price_places(price: Decimal) -> Decimal:
+    """At most the four decimals Bilag keeps a unit price with, rounded half up."""
+    exponent = price.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -4:
+        return price.quantize(_UNIT_PRICE_PLACES, rounding=ROUND_HALF_UP)
+    return price
