@@ -21,7 +21,12 @@ from models.audit import record_audit
 from models.column_types import utc_now
 from models.decimals import tidy_price, tidy_quantity
 from models.exception_cases import ExceptionReason, sync_exception_cases
-from models.matching.duplicates import DuplicateFinding, InvoiceFingerprint, find_duplicate
+from models.matching.duplicates import (
+    DuplicateFinding,
+    InvoiceFingerprint,
+    duplicate_reason,
+    find_duplicate,
+)
 from models.matching.engine import match_invoice_to_orders
 from models.matching.order_numbers import order_references
 from models.matching.records import (
@@ -258,13 +263,8 @@ def _fingerprint(document: Document, invoice: Invoice) -> InvoiceFingerprint:
 
 
 def _duplicate_match(duplicate: DuplicateFinding) -> InvoiceMatch:
-    finding = ReasonFinding(
-        code=MatchReason.DUPLICATE_INVOICE,
-        message=duplicate.message,
-        expected=None,
-        actual=duplicate.original_document_id,
-    )
-    return InvoiceMatch(outcome=MatchOutcome.EXCEPTION, mode=None, lines=(), reasons=(finding,))
+    reasons = (duplicate_reason(duplicate),)
+    return InvoiceMatch(outcome=MatchOutcome.EXCEPTION, mode=None, lines=(), reasons=reasons)
 
 
 def _allocations(document: Document, result: InvoiceMatch) -> list[MatchAllocation]:

@@ -31,9 +31,9 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from models.matching.duplicates import (
-    DuplicateFinding,
     InvoiceFingerprint,
     candidate_window,
+    duplicate_reason,
     find_duplicate,
     normalise_invoice_number,
 )
@@ -50,7 +50,7 @@ from models.matching.records import (
     ReasonFinding,
     Tolerances,
 )
-from models.matching.tolerance import merge_tolerances
+from models.matching.tolerance import allowance, merge_tolerances
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
@@ -576,7 +576,7 @@ class _Generator:
         "one øre over" are prices an invoice can carry."""
         while True:
             price = self._price(draft, low=1000)
-            allowed = _allowance(supplier.tolerances.price_over, price)
+            allowed = allowance(supplier.tolerances.price_over, price)
             if allowed > 0 and allowed == allowed.quantize(CENT):
                 return price
 
@@ -585,7 +585,7 @@ class _Generator:
         limit = supplier.tolerances.price_over if over else supplier.tolerances.price_under
 
         def offset(price: Decimal) -> Decimal:
-            allowed = _allowance(limit, price)
+            allowed = allowance(limit, price)
             inside = max(CENT, (allowed / 2).quantize(CENT, rounding=ROUND_FLOOR))
             return inside if over else -inside
 
@@ -596,7 +596,7 @@ class _Generator:
         limit = supplier.tolerances.price_over
         invoice = self._price_case(
             supplier,
-            lambda price: _allowance(limit, price) + (price / 10).quantize(CENT) + CENT,
+            lambda price: allowance(limit, price) + (price / 10).quantize(CENT) + CENT,
             exact_limit=False,
         )
         return self._exception(invoice, MatchReason.PRICE_OVER)
@@ -605,7 +605,7 @@ class _Generator:
         limit = supplier.tolerances.price_under
         invoice = self._price_case(
             supplier,
-            lambda price: -(_allowance(limit, price) + (price / 10).quantize(CENT) + CENT),
+            lambda price: -(allowance(limit, price) + (price / 10).quantize(CENT) + CENT),
             exact_limit=False,
         )
         return self._exception(invoice, MatchReason.PRICE_UNDER)
@@ -613,14 +613,14 @@ class _Generator:
     def _case_at_price_limit(self, supplier: _Supplier) -> list[_Planned]:
         limit = supplier.tolerances.price_over
         invoice = self._price_case(
-            supplier, lambda price: _allowance(limit, price), exact_limit=True
+            supplier, lambda price: allowance(limit, price), exact_limit=True
         )
         return [_Planned("invoice", invoice, MatchOutcome.WITHIN_TOLERANCE)]
 
     def _case_one_ore_over(self, supplier: _Supplier) -> list[_Planned]:
         limit = supplier.tolerances.price_over
         invoice = self._price_case(
-            supplier, lambda price: _allowance(limit, price) + CENT, exact_limit=True
+            supplier, lambda price: allowance(limit, price) + CENT, exact_limit=True
         )
         return self._exception(invoice, MatchReason.PRICE_OVER)
 
@@ -759,7 +759,7 @@ class _Generator:
         lines_total = invoice.net_amount or ZERO
         over = reason is MatchReason.TOTAL_OVER
         limit = supplier.tolerances.total_over if over else supplier.tolerances.total_under
-        off = _allowance(limit, lines_total) + (lines_total / 10).quantize(CENT) + CENT
+        off = allowance(limit, lines_total) + (lines_total / 10).quantize(CENT) + CENT
         net = lines_total + off if over else lines_total - off
         return self._exception(replace(invoice, net_amount=net), reason)
 
@@ -799,17 +799,6 @@ class _Generator:
         ]
         invoice = self._invoice(supplier, lines, numbers=())
         return [_Planned("invoice", invoice, MatchOutcome.NOT_PO_BACKED)]
-
-
-def _allowance(limit: Limit, expected: Decimal) -> Decimal:
-    """How far ``expected`` may deviate under ``limit``: the stricter of the two bounds, 0 when
-    neither is set (as :func:`models.matching.tolerance.within` reads a limit)."""
-    bounds = []
-    if limit.percent is not None:
-        bounds.append(expected * limit.percent / 100)
-    if limit.amount is not None:
-        bounds.append(limit.amount)
-    return min(bounds) if bounds else ZERO
 
 
 def generate_company(
@@ -942,7 +931,7 @@ def _mismatch(result: CaseResult) -> dict[str, Any]:
 
 
 class _EarlierDocuments:
-    """The supplier's earlier documents, prefiltered as the pipeline's query does: the same
+    """The supplier's earlier documents that the duplicate rules could match: the same
     normalised number, or an invoice date inside the duplicate window."""
 
     def __init__(self, window_days: int) -> None:
@@ -970,15 +959,6 @@ class _EarlierDocuments:
             self.by_number[invoice.supplier_key, number].append(invoice)
         if invoice.invoice_date is not None:
             self.by_date[invoice.supplier_key, invoice.invoice_date].append(invoice)
-
-
-def duplicate_reason(finding: DuplicateFinding) -> ReasonFinding:
-    """The exception a duplicate gets instead of a match, as the pipeline records it."""
-    return ReasonFinding(
-        code=MatchReason.DUPLICATE_INVOICE,
-        message=finding.message,
-        expected=finding.original_document_id,
-    )
 
 
 def run_matching(company: BenchCompany) -> tuple[list[CaseResult], list[float], float, float]:

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from models.matching.records import MatchReason, ReasonFinding
+
 SAME_NUMBER = "same_number"
 SAME_AMOUNT_AND_DATE = "same_amount_and_date"
 
@@ -189,3 +191,12 @@ def _message(
 
 def _shown(number: str | None) -> str:
     return repr(number) if number is not None else "(no number)"
+
+
+def duplicate_reason(finding: DuplicateFinding) -> ReasonFinding:
+    """The exception a duplicate gets instead of a match; ``actual`` names the original."""
+    return ReasonFinding(
+        code=MatchReason.DUPLICATE_INVOICE,
+        message=finding.message,
+        actual=finding.original_document_id,
+    )

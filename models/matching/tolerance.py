@@ -30,11 +30,18 @@ def within(limit: Limit, expected: Decimal, deviation: Decimal) -> bool:
     """
     if deviation < 0:
         raise ValueError(f"a deviation is measured one way and is never negative: {deviation}")
-    if limit.percent is None and limit.amount is None:
-        return deviation == 0
-    if limit.percent is not None and deviation > abs(expected) * limit.percent / _HUNDRED:
-        return False
-    return limit.amount is None or deviation <= limit.amount
+    return deviation <= allowance(limit, expected)
+
+
+def allowance(limit: Limit, expected: Decimal) -> Decimal:
+    """How far a figure may deviate from ``expected`` under ``limit``: the stricter of the
+    percentage of ``|expected|`` and the amount, whichever are set; 0 when neither is."""
+    bounds = []
+    if limit.percent is not None:
+        bounds.append(abs(expected) * limit.percent / _HUNDRED)
+    if limit.amount is not None:
+        bounds.append(limit.amount)
+    return min(bounds, default=Decimal(0))
 
 
 def describe(limit: Limit) -> str:
