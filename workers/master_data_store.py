@@ -14,7 +14,7 @@ and new value; a creation one event with the whole record.
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date, datetime
@@ -223,9 +223,9 @@ class _ChildRows:
 
 def _unique_ids(records: Sequence[Any]) -> None:
     """The store functions take each id once; the API keeps the last record of an id."""
-    ids = [record.external_id for record in records]
-    if len(set(ids)) != len(ids):
-        repeated = sorted({i for i in ids if ids.count(i) > 1})
+    counts = Counter(record.external_id for record in records)
+    repeated = sorted(external_id for external_id, count in counts.items() if count > 1)
+    if repeated:
         raise ValueError(f"external ids given more than once: {', '.join(repeated[:5])}")
 
 
